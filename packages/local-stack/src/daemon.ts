@@ -1,0 +1,72 @@
+import { mkdirSync } from 'node:fs';
+import { startAuthServer } from './auth/server';
+import { loadSupabaseConfig, stackPorts } from './config';
+import { stackEnv } from './env';
+import { LOCAL_DB_PASSWORD, localApiKeys } from './keys';
+import { stackPaths } from './paths';
+import { type RunningPostgres, startEmbeddedPostgres } from './postgres';
+import { prepareDatabase } from './prepare-database';
+import { stackEnvironment } from './stack-env';
+import { writeState } from './state';
+
+/**
+ * The long-running stack process `pnpm stack up` starts in the background. It owns the
+ * embedded PostgreSQL and the local auth server, publishes its state in state.json, and stops
+ * both on SIGTERM/SIGINT. Later services (the local Stripe) join here.
+ */
+async function main(): Promise<void> {
+  const started = Date.now();
+  const paths = stackPaths(stackEnv.stackDir);
+  mkdirSync(paths.root, { recursive: true });
+  const base = { pid: process.pid, startedAt: new Date(started).toISOString() };
+  writeState(paths.state, { ...base, status: 'starting' });
+
+  const stoppers: Array<() => Promise<void>> = [];
+  const shutdown = async (code: number) => {
+    for (const stop of stoppers.reverse()) await stop().catch(() => undefined);
+    process.exit(code);
+  };
+  process.on('SIGTERM', () => void shutdown(0));
+  process.on('SIGINT', () => void shutdown(0));
+
+  try {
+    const config = loadSupabaseConfig();
+    const keys = await localApiKeys();
+    const ports = stackPorts(config, stackEnv);
+    let postgres: RunningPostgres | undefined;
+    if (!stackEnv.databaseUrl) {
+      postgres = await startEmbeddedPostgres({ dataDir: paths.pgData, port: ports.db, password: LOCAL_DB_PASSWORD });
+      stoppers.push(postgres.stop);
+    }
+    const adminUrl = stackEnv.databaseUrl ?? postgres?.superuserUrl ?? '';
+    const db = await prepareDatabase(adminUrl, LOCAL_DB_PASSWORD);
+
+    const apiUrl = `http://127.0.0.1:${ports.api}`;
+    if (db.kind === 'bootstrapped') {
+      // On a database that already is Supabase (supabase start), its own Auth serves the API.
+      const auth = await startAuthServer({
+        port: ports.api,
+        apiUrl,
+        databaseUrl: db.authUrl,
+        config,
+        signingKeysPath: paths.signingKeys,
+        keys,
+      });
+      stoppers.push(auth.stop);
+    }
+
+    writeState(paths.state, {
+      ...base,
+      status: 'ready',
+      postgres: postgres ? 'embedded' : 'external',
+      database: db.kind,
+      env: stackEnvironment({ apiUrl, migrationUrl: db.migrationUrl, keys }),
+      readyInMs: Date.now() - started,
+    });
+  } catch (error) {
+    writeState(paths.state, { ...base, status: 'failed', error: error instanceof Error ? error.message : String(error) });
+    await shutdown(1);
+  }
+}
+
+void main();

@@ -1,0 +1,9 @@
+export { LOCAL_DB_PASSWORD } from '../keys';
+export {
+  createEmptyDatabase,
+  createTestDatabase,
+  type StartedTestCluster,
+  startTestCluster,
+  type TestCluster,
+  type TestDatabase,
+} from './cluster';
