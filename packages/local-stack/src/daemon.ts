@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { startAuthServer } from './auth/server';
 import { loadSupabaseConfig, stackPorts } from './config';
+import { withLogin } from './db';
 import { stackEnv } from './env';
 import { LOCAL_DB_PASSWORD, localApiKeys } from './keys';
 import { stackPaths } from './paths';
@@ -60,7 +61,12 @@ async function main(): Promise<void> {
       status: 'ready',
       postgres: postgres ? 'embedded' : 'external',
       database: db.kind,
-      env: stackEnvironment({ apiUrl, migrationUrl: db.migrationUrl, keys }),
+      env: stackEnvironment({
+        apiUrl,
+        migrationUrl: db.migrationUrl,
+        keys,
+        appDatabaseUrl: db.kind === 'bootstrapped' ? withLogin(db.migrationUrl, 'app_server', LOCAL_DB_PASSWORD) : undefined,
+      }),
       readyInMs: Date.now() - started,
     });
   } catch (error) {
