@@ -1,0 +1,48 @@
+import 'server-only';
+import { createServerClient } from '@supabase/ssr';
+import { cookies } from 'next/headers';
+import type { NextRequest, NextResponse } from 'next/server';
+import { tenancyEnv } from '../env';
+
+/**
+ * Supabase clients for Next.js, following Supabase's SSR guidance: cookies are the session
+ * store, and only getAll/setAll are implemented.
+ */
+
+/** For Server Components, Server Actions and Route Handlers. */
+export async function createSupabaseServerClient() {
+  const env = tenancyEnv();
+  const cookieStore = await cookies();
+  return createServerClient(env.API_URL, env.ANON_KEY, {
+    cookies: {
+      getAll: () => cookieStore.getAll(),
+      setAll: (toSet) => {
+        try {
+          for (const { name, value, options } of toSet) cookieStore.set(name, value, options);
+        } catch {
+          // Server Components cannot set cookies; the proxy refreshes the session before
+          // rendering, so nothing is lost here.
+        }
+      },
+    },
+  });
+}
+
+/**
+ * For proxy.ts: reads the request's cookies and writes refreshed ones to both the request
+ * (so the page rendered next sees them) and the response (so the browser keeps them).
+ */
+export function createSupabaseProxyClient(request: NextRequest, response: { current: NextResponse }, next: () => NextResponse) {
+  const env = tenancyEnv();
+  return createServerClient(env.API_URL, env.ANON_KEY, {
+    cookies: {
+      getAll: () => request.cookies.getAll(),
+      setAll: (toSet, headers) => {
+        for (const { name, value } of toSet) request.cookies.set(name, value);
+        response.current = next();
+        for (const { name, value, options } of toSet) response.current.cookies.set(name, value, options);
+        for (const [key, value] of Object.entries(headers ?? {})) response.current.headers.set(key, value);
+      },
+    },
+  });
+}
