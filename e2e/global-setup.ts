@@ -1,0 +1,6 @@
+import { startWorld, stopWorld } from './harness';
+
+export default async function globalSetup() {
+  await startWorld();
+  return stopWorld;
+}
