@@ -29,6 +29,13 @@ export interface TestCluster {
   serverVersion: string;
 }
 
+// Test files read it with `inject('cluster')`.
+declare module 'vitest' {
+  export interface ProvidedContext {
+    cluster: TestCluster;
+  }
+}
+
 export interface StartedTestCluster extends TestCluster {
   stop(): Promise<void>;
 }

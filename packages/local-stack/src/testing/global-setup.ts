@@ -11,9 +11,3 @@ export default async function setup(project: TestProject) {
   project.provide('cluster', shared);
   return stop;
 }
-
-declare module 'vitest' {
-  export interface ProvidedContext {
-    cluster: import('./cluster').TestCluster;
-  }
-}

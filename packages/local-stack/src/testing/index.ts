@@ -1,4 +1,5 @@
 export { LOCAL_DB_PASSWORD } from '../keys';
+export { freePort } from '../ports';
 export {
   createEmptyDatabase,
   createTestDatabase,
