@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { NoTenantError, type TenantContext } from './claims';
 import { can, type Permission, PermissionDeniedError } from './permissions';
 import { InvalidTokenError } from './verify-token';
-import { TenantAccessLostError, type TenantDb, type WithTenantOptions, withTenant } from './with-tenant';
+import { SessionEndedError, TenantAccessLostError, type TenantDb, type WithTenantOptions, withTenant } from './with-tenant';
 
 /**
  * The one wrapper every tenant mutation goes through: validate the input, check the permission
@@ -78,7 +78,9 @@ export async function runTenantAction<S extends z.ZodType, T>(
 
 /** Maps an error to what the user is told; unexpected errors are logged, not shown. */
 export function actionFailure(error: unknown): { ok: false; code: ActionErrorCode; error: string } {
-  if (error instanceof InvalidTokenError) return { ok: false, code: 'unauthenticated', error: 'Please sign in again.' };
+  if (error instanceof InvalidTokenError || error instanceof SessionEndedError) {
+    return { ok: false, code: 'unauthenticated', error: 'Your session has ended. Please sign in again.' };
+  }
   if (error instanceof NoTenantError) return { ok: false, code: 'no_tenant', error: 'Create or join a workspace first.' };
   if (error instanceof TenantAccessLostError) {
     return { ok: false, code: 'access_lost', error: 'You no longer have access to this workspace.' };
