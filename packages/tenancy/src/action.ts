@@ -1,9 +1,16 @@
 import 'server-only';
 import { z } from 'zod';
-import { NoTenantError, type TenantContext } from './claims';
+import { type AccessTokenClaims, NoTenantError, type TenantContext } from './claims';
 import { can, type Permission, PermissionDeniedError } from './permissions';
 import { InvalidTokenError } from './verify-token';
-import { SessionEndedError, TenantAccessLostError, type TenantDb, type WithTenantOptions, withTenant } from './with-tenant';
+import {
+  SessionEndedError,
+  TenantAccessLostError,
+  type TenantDb,
+  type WithTenantOptions,
+  withSession,
+  withTenant,
+} from './with-tenant';
 
 /**
  * The one wrapper every tenant mutation goes through: validate the input, check the permission
@@ -50,6 +57,15 @@ export interface TenantActionDefinition<S extends z.ZodType, T> {
   run: (args: { db: TenantDb; input: z.infer<S>; context: TenantContext }) => Promise<T>;
 }
 
+function invalidInput(error: z.ZodError): ActionResult<never> {
+  return {
+    ok: false,
+    code: 'invalid_input',
+    error: 'Please correct the highlighted fields.',
+    fieldErrors: z.flattenError(error).fieldErrors as Record<string, string[]>,
+  };
+}
+
 export async function runTenantAction<S extends z.ZodType, T>(
   definition: TenantActionDefinition<S, T>,
   resolveContext: () => Promise<TenantContext>,
@@ -57,19 +73,38 @@ export async function runTenantAction<S extends z.ZodType, T>(
   options?: WithTenantOptions,
 ): Promise<ActionResult<T>> {
   const parsed = definition.input.safeParse(rawInput);
-  if (!parsed.success) {
-    return {
-      ok: false,
-      code: 'invalid_input',
-      error: 'Please correct the highlighted fields.',
-      fieldErrors: z.flattenError(parsed.error).fieldErrors as Record<string, string[]>,
-    };
-  }
+  if (!parsed.success) return invalidInput(parsed.error);
   try {
     const context = await resolveContext();
     if (!can(context.tenantRole, definition.permission))
       throw new PermissionDeniedError(definition.permission, context.tenantRole);
     const data = await withTenant(context, (db) => definition.run({ db, input: parsed.data, context }), options);
+    return { ok: true, data };
+  } catch (error) {
+    return actionFailure(error);
+  }
+}
+
+export interface UserActionDefinition<S extends z.ZodType, T> {
+  input: S;
+  run: (args: { db: TenantDb; input: z.infer<S>; claims: AccessTokenClaims }) => Promise<T>;
+}
+
+/**
+ * The same wrapper for what a signed-in user does outside any tenant: create a tenant, accept
+ * an invitation, switch tenants, manage their own sessions. Runs in withSession().
+ */
+export async function runUserAction<S extends z.ZodType, T>(
+  definition: UserActionDefinition<S, T>,
+  resolveClaims: () => Promise<AccessTokenClaims>,
+  rawInput: unknown,
+  options?: WithTenantOptions,
+): Promise<ActionResult<T>> {
+  const parsed = definition.input.safeParse(rawInput);
+  if (!parsed.success) return invalidInput(parsed.error);
+  try {
+    const claims = await resolveClaims();
+    const data = await withSession(claims, (db) => definition.run({ db, input: parsed.data, claims }), options);
     return { ok: true, data };
   } catch (error) {
     return actionFailure(error);
@@ -91,9 +126,29 @@ export function actionFailure(error: unknown): { ok: false; code: ActionErrorCod
   if (error instanceof NotFoundError)
     return { ok: false, code: 'not_found', error: 'That item does not exist in this workspace.' };
   if (error instanceof ActionRefusedError) return { ok: false, code: error.code, error: error.message };
-  const pgCode = (error as { code?: unknown }).code;
-  if (pgCode === '42501') return { ok: false, code: 'forbidden', error: 'Your role does not allow this action.' };
-  if (pgCode === '23505') return { ok: false, code: 'conflict', error: 'That already exists.' };
+  const pgError = error as { code?: unknown; constraint?: unknown; message?: string };
+  // Errors our SQL functions raise on purpose carry a message written for the user; a raw
+  // constraint violation does not (its message names schema objects), so it gets a generic one.
+  const raisedByKitFunction = typeof pgError.message === 'string' && pgError.constraint === undefined;
+  switch (pgError.code) {
+    case '42501':
+      return { ok: false, code: 'forbidden', error: 'Your role does not allow this action.' };
+    case '23505':
+      return { ok: false, code: 'conflict', error: raisedByKitFunction ? capitalize(pgError.message) : 'That already exists.' };
+    case '23514':
+    case '22023':
+      return {
+        ok: false,
+        code: 'conflict',
+        error: raisedByKitFunction ? capitalize(pgError.message) : 'That value is not allowed.',
+      };
+    case 'P0002':
+      return { ok: false, code: 'not_found', error: raisedByKitFunction ? capitalize(pgError.message) : 'Not found.' };
+  }
   console.error('[tenancy] action failed:', error);
   return { ok: false, code: 'failed', error: 'Something went wrong. Nothing was changed; please try again.' };
+}
+
+function capitalize(message = ''): string {
+  return message ? `${message[0]?.toUpperCase()}${message.slice(1)}.` : message;
 }

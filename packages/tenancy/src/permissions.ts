@@ -11,7 +11,9 @@ export const permissions = {
   'documents.read': 'viewer',
   'documents.create': 'member',
   'documents.update': 'member',
+  // Members delete their own documents; admins any document of the tenant.
   'documents.delete': 'member',
+  'documents.deleteAny': 'admin',
   'members.read': 'viewer',
   'members.invite': 'admin',
   'members.changeRole': 'admin',

@@ -9,7 +9,16 @@ export {
   actionFailure,
   NotFoundError,
   runTenantAction,
+  runUserAction,
   type TenantActionDefinition,
+  type UserActionDefinition,
 } from './action';
 export * as schema from './schema';
-export { SessionEndedError, TenantAccessLostError, type TenantDb, type WithTenantOptions, withSession, withTenant } from './with-tenant';
+export {
+  SessionEndedError,
+  TenantAccessLostError,
+  type TenantDb,
+  type WithTenantOptions,
+  withSession,
+  withTenant,
+} from './with-tenant';

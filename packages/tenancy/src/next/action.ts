@@ -1,8 +1,14 @@
 import 'server-only';
 import type { z } from 'zod';
-import { type ActionResult, runTenantAction, type TenantActionDefinition } from '../action';
+import {
+  type ActionResult,
+  runTenantAction,
+  runUserAction,
+  type TenantActionDefinition,
+  type UserActionDefinition,
+} from '../action';
 import { InvalidTokenError } from '../verify-token';
-import { getTenantContext } from './session';
+import { getTenantContext, getVerifiedClaims } from './session';
 
 /**
  * A Server Action for a tenant mutation, usable with React's useActionState:
@@ -12,6 +18,18 @@ import { getTenantContext } from './session';
 export function tenantAction<S extends z.ZodType, T>(definition: TenantActionDefinition<S, T>) {
   return async (_previous: ActionResult<T> | null, input: FormData | Record<string, unknown>): Promise<ActionResult<T>> =>
     runTenantAction(definition, resolveContext, input instanceof FormData ? formDataToObject(input) : input);
+}
+
+/** A Server Action for the signed-in user outside any tenant (see runUserAction). */
+export function userAction<S extends z.ZodType, T>(definition: UserActionDefinition<S, T>) {
+  return async (_previous: ActionResult<T> | null, input: FormData | Record<string, unknown>): Promise<ActionResult<T>> =>
+    runUserAction(definition, resolveClaims, input instanceof FormData ? formDataToObject(input) : input);
+}
+
+async function resolveClaims() {
+  const claims = await getVerifiedClaims();
+  if (!claims) throw new InvalidTokenError('signed out');
+  return claims;
 }
 
 async function resolveContext() {

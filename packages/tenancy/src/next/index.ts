@@ -1,5 +1,5 @@
 // @bulkhead/tenancy/next: the Next.js bindings (cookies, proxy, server actions).
-export { tenantAction } from './action';
+export { formDataToObject, tenantAction, userAction } from './action';
 export { refreshSession } from './proxy';
-export { getTenantContext, getVerifiedClaims } from './session';
+export { getTenantContext, getVerifiedClaims, verifySessionToken } from './session';
 export { createSupabaseServerClient } from './supabase';

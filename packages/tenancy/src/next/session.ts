@@ -19,14 +19,18 @@ function tokenVerifier(): TokenVerifier {
 export const getVerifiedClaims = cache(async (): Promise<AccessTokenClaims | null> => {
   const supabase = await createSupabaseServerClient();
   const { data } = await supabase.auth.getSession();
-  if (!data.session) return null;
+  return data.session ? verifySessionToken(data.session.access_token) : null;
+});
+
+/** Verified claims of an access token, or null when it does not verify. */
+export async function verifySessionToken(accessToken: string): Promise<AccessTokenClaims | null> {
   try {
-    return await tokenVerifier().verify(data.session.access_token);
+    return await tokenVerifier().verify(accessToken);
   } catch (error) {
     if (error instanceof InvalidTokenError) return null;
     throw error;
   }
-});
+}
 
 /** The tenant context of this request, or null when signed out. Throws NoTenantError. */
 export const getTenantContext = cache(async (): Promise<TenantContext | null> => {

@@ -1,0 +1,18 @@
+'use client';
+
+import { useActionState } from 'react';
+import { Button, FormMessage } from '@/components/ui';
+import { acceptInvitation } from './actions';
+
+export function AcceptInvitationForm({ token }: { token: string }) {
+  const [state, action, pending] = useActionState(acceptInvitation, null);
+  return (
+    <form action={action} className="flex flex-col gap-3">
+      <input type="hidden" name="token" value={token} />
+      <FormMessage state={state} />
+      <Button type="submit" disabled={pending}>
+        {pending ? 'Joining…' : 'Accept invitation'}
+      </Button>
+    </form>
+  );
+}
