@@ -1,0 +1,21 @@
+import { z } from 'zod';
+
+/**
+ * The audit's environment, validated once. DATABASE_URL is the live-mode target when --live has
+ * no URL; INIT_CWD is where the user ran `pnpm audit:tenancy` (pnpm runs the script from the
+ * package folder), so relative paths on the command line mean what the user meant.
+ */
+const schema = z.object({
+  DATABASE_URL: z.string().url('DATABASE_URL must be a postgres:// connection string').optional(),
+  INIT_CWD: z.string().min(1).optional(),
+});
+
+const parsed = schema.safeParse(process.env);
+if (!parsed.success) {
+  throw new Error(`tenancy audit environment is invalid:\n${z.prettifyError(parsed.error)}`);
+}
+
+export const auditEnv = {
+  databaseUrl: parsed.data.DATABASE_URL,
+  invocationDir: parsed.data.INIT_CWD,
+};
