@@ -28,10 +28,40 @@ export async function prepareDatabase(url: string, localPassword: string, migrat
   await bootstrapCluster(url, localPassword);
   await bootstrapDatabase(url);
   const migrationUrl = withLogin(url, 'postgres', localPassword);
+  const applied = await applyMigrations(migrationUrl, migrationsDir);
+  await setLocalLoginPasswords(url, localPassword);
   return {
     kind: 'bootstrapped',
     migrationUrl,
     authUrl: withLogin(url, 'supabase_auth_admin', localPassword),
-    applied: await applyMigrations(migrationUrl, migrationsDir),
+    applied,
   };
+}
+
+/**
+ * The kit's LOGIN roles (created by supabase/migrations, which hold no passwords). Only a database
+ * the stack bootstrapped itself gets the local password; on a hosted project it is set by hand
+ * and kept in the deployment's environment (docs/runbook.md).
+ */
+const KIT_LOGIN_ROLES = ['app_server'];
+
+async function setLocalLoginPasswords(superuserUrl: string, localPassword: string): Promise<void> {
+  await withClient(superuserUrl, async (client) => {
+    await client.query('begin');
+    await client.query(`select set_config('bulkhead.local_password', $1, true)`, [localPassword]);
+    for (const role of KIT_LOGIN_ROLES) {
+      await client.query(
+        `do $$ begin
+           if exists (select from pg_roles where rolname = ${quoteLiteral(role)}) then
+             execute format('alter role %I with password %L', ${quoteLiteral(role)}, current_setting('bulkhead.local_password'));
+           end if;
+         end $$`,
+      );
+    }
+    await client.query('commit');
+  });
+}
+
+function quoteLiteral(value: string): string {
+  return `'${value.replaceAll("'", "''")}'`;
 }

@@ -1,0 +1,108 @@
+import type { AccessTokenClaims, TestSession } from './auth';
+import { setUserMetadata } from './auth';
+import type { TenancyTestKit } from './kit';
+import { addMember, createTenant } from './tenants';
+
+/**
+ * The isolation fixture: tenants A and B, built through the tenant flows, with one row of each
+ * tenant table per tenant and the people an attacker could be.
+ *
+ *   A: owner, admin, member, viewer, bystander (a member whose row others try to change),
+ *      removed   (was a member; holds a token issued before remove_member, still unexpired),
+ *      revoked   (a member whose session was signed out; holds a token issued before),
+ *      spoofer   (a member of A who wrote B's tenant id into their user_metadata, then refreshed).
+ *   B: owner, member, bystander.
+ *
+ * Each tenant has a document (by its owner), a pending invitation, and audit entries.
+ */
+
+export interface TenantRows {
+  id: string;
+  slug: string;
+  owner: TestSession;
+  documentId: string;
+  invitationId: string;
+  bystanderUserId: string;
+  auditEntryId: string;
+}
+
+export interface TwoTenants {
+  a: TenantRows & {
+    admin: TestSession;
+    member: TestSession;
+    viewer: TestSession;
+    /** The removed member's last token (issued while a member). */
+    removed: AccessTokenClaims;
+    /** The revoked session's last token (issued before sign-out). */
+    revoked: AccessTokenClaims;
+    spoofer: TestSession;
+  };
+  b: TenantRows & { member: TestSession };
+}
+
+async function tenantRows(kit: TenancyTestKit, name: string) {
+  const tenant = await createTenant(kit, name);
+  const bystander = await addMember(kit, tenant.owner, 'member');
+  const documentId = await kit.rpc<string>(
+    tenant.owner,
+    `insert into public.documents (title, body) values ($1, 'body') returning id`,
+    [`${name} plan`],
+  );
+  await kit.rpc(tenant.owner, 'select public.invite_member($1, $2)', [`pending-${tenant.slug}@example.test`, 'member']);
+  const [invitation] = await kit.adminQuery<{ id: string }>(
+    'select id from public.invitations where tenant_id = $1 and accepted_at is null',
+    [tenant.id],
+  );
+  const [audit] = await kit.adminQuery<{ id: string }>(
+    `select id from public.audit_log where tenant_id = $1 and action = 'tenant.created'`,
+    [tenant.id],
+  );
+  if (!invitation || !audit) throw new Error('fixture: missing invitation or audit entry');
+  return {
+    id: tenant.id,
+    slug: tenant.slug,
+    owner: tenant.owner,
+    documentId,
+    invitationId: invitation.id,
+    bystanderUserId: bystander.user.id,
+    auditEntryId: audit.id,
+  };
+}
+
+export async function createTwoTenants(kit: TenancyTestKit): Promise<TwoTenants> {
+  const a = await tenantRows(kit, 'Tenant A');
+  const b = await tenantRows(kit, 'Tenant B');
+
+  const admin = await addMember(kit, a.owner, 'admin');
+  const member = await addMember(kit, a.owner, 'member');
+  const viewer = await addMember(kit, a.owner, 'viewer');
+
+  const removedSession = await addMember(kit, a.owner, 'member');
+  await kit.rpc(a.owner, 'select public.remove_member($1)', [removedSession.user.id]);
+
+  const revokedSession = await addMember(kit, a.owner, 'member');
+  await kit.signOut(revokedSession);
+
+  const spooferSession = await addMember(kit, a.owner, 'member');
+  await setUserMetadata(kit.admin, spooferSession.user, { tenant_id: b.id, tenant_role: 'owner' });
+  const spoofer = await kit.refresh(spooferSession);
+
+  const bMember = await addMember(kit, b.owner, 'member');
+
+  return {
+    a: { ...a, admin, member, viewer, removed: removedSession.claims, revoked: revokedSession.claims, spoofer },
+    b: { ...b, member: bMember },
+  };
+}
+
+/** A digest of every tenant table's full contents, read as the superuser: equal digests, no change. */
+export async function tenantDataDigest(kit: TenancyTestKit): Promise<Record<string, string>> {
+  const digest: Record<string, string> = {};
+  for (const table of ['tenants', 'memberships', 'invitations', 'documents', 'audit_log']) {
+    const [row] = await kit.adminQuery<{ md5: string | null }>(
+      `select md5(coalesce(string_agg(t::text, '|' order by t::text), '')) as md5 from public.${table} t`,
+    );
+    digest[table] = row?.md5 ?? '';
+  }
+  return digest;
+}
