@@ -31,7 +31,7 @@ export function createPool(connectionString: string, log: (message: string) => v
 const connectionErrorCodes = new Set(['57P01', '57P02', '57P03', '3D000', 'ECONNRESET', 'ECONNREFUSED', 'EPIPE']);
 
 function isConnectionError(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
+  if (!(error instanceof Error) || error instanceof ApiError) return false;
   const code = (error as { code?: string }).code;
   if (code && (connectionErrorCodes.has(code) || code.startsWith('08'))) return true;
   return /Connection terminated|connection is closed|Client has encountered a connection error/i.test(error.message);
@@ -40,15 +40,25 @@ function isConnectionError(error: unknown): boolean {
 async function attempt<T>(pool: pg.Pool, fn: (db: Db) => Promise<T>): Promise<T> {
   const client = await pool.connect();
   let broken: Error | undefined;
+  const commit = async () => {
+    try {
+      await client.query('commit');
+    } catch (error) {
+      // The commit may or may not have happened: never retry such a unit of work.
+      broken = error as Error;
+      throw new Error('the database connection failed during COMMIT', { cause: error });
+    }
+  };
   try {
     await client.query('begin');
     try {
       const result = await fn(client);
-      await client.query('commit');
+      await commit();
       return result;
     } catch (error) {
+      if (broken) throw error;
       if (error instanceof CommitThenFail) {
-        await client.query('commit');
+        await commit();
         throw error.failure;
       }
       await client.query('rollback').catch((rollbackError: Error) => {
@@ -70,7 +80,7 @@ export async function transaction<T>(pool: pg.Pool, fn: (db: Db) => Promise<T>):
   try {
     return await attempt(pool, fn);
   } catch (error) {
-    if (!(error instanceof ApiError) && isConnectionError(error)) return attempt(pool, fn);
+    if (isConnectionError(error)) return attempt(pool, fn);
     throw error;
   }
 }

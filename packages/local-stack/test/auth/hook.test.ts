@@ -2,7 +2,7 @@ import { AuthApiError, AuthRetryableFetchError } from '@supabase/supabase-js';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_ONLY, remoteTarget } from './env';
-import { type AuthTarget, claimsOf, type LocalServer, startLocal } from './harness';
+import { type AuthTarget, claimsOf, type LocalServer, startLocal, uniqueEmail } from './harness';
 
 /**
  * The custom access token hook. The suite installs its own hook function (the kit's real hook
@@ -18,7 +18,9 @@ create function public.${HOOK}(event jsonb) returns jsonb
 language plpgsql set search_path = '' as $$
 declare
   claims jsonb := event->'claims';
-  mode text := coalesce(event->'claims'->'app_metadata'->>'hook', '');
+  -- Users made through sign-up have no app_metadata.hook; their address picks the mode.
+  mode text := coalesce(event->'claims'->'app_metadata'->>'hook',
+    substring(event->'claims'->>'email' from '^hook-([a-z-]+)[+]'), '');
 begin
   case mode
     when 'error' then
@@ -107,6 +109,23 @@ describe.skipIf(remoteTarget !== undefined)(`custom access token hook (${LOCAL_O
     await t.admin().auth.admin.updateUserById(user.id, { app_metadata: { hook: null } });
     expect((await signInRaw(t, user.email, user.password)).status).toBe(200);
     expect(await sessionCount(t, user.id)).toBe(1);
+  });
+
+  it('fails a sign-up after the user is created: no session, and the address is taken', async () => {
+    const email = uniqueEmail('hook-error+signup');
+    const first = await t.client().auth.signUp({ email, password: 'correct-horse-1' });
+    expect(first.error).toMatchObject({ status: 403, message: 'Tenant access revoked' });
+    const [user] = await t.sql<{ id: string; confirmed: boolean }>(
+      'select id, email_confirmed_at is not null as confirmed from auth.users where email = $1',
+      [email],
+    );
+    expect(user?.confirmed).toBe(true);
+    expect(await sessionCount(t, user?.id ?? '')).toBe(0);
+    const again = await t.client().auth.signUp({ email, password: 'correct-horse-1' });
+    expect(again.error).toMatchObject({ status: 422, code: 'user_already_exists' });
+    // Positive control: an address the hook lets through signs up with a session.
+    const fine = await t.client().auth.signUp({ email: uniqueEmail('hook-ok'), password: 'correct-horse-1' });
+    expect(fine.data.session?.access_token).toBeTruthy();
   });
 
   it('answers an {error} without http_code with 500', async () => {

@@ -46,32 +46,32 @@ export const signupRoutes: Route[] = [
       // Hash outside the transaction: bcrypt is slow and needs no connection.
       const passwordHash = await hashPassword(password);
 
+      const id = randomUUID();
       try {
-        return ok(
-          await transaction(app.pool, async (db) => {
-            const now = app.now();
-            const id = randomUUID();
-            const identityData = emailIdentityData(id, address, data);
-            await insertUser(db, {
-              id,
-              email: address,
-              passwordHash,
-              appMetadata: { provider: 'email', providers: ['email'] },
-              // GoTrue copies the identity's data into user_metadata, and confirming the
-              // address adds email_verified: true.
-              userMetadata: mergeMetadata(identityData, { email_verified: true }),
-              identityData,
-              emailConfirmedAt: now,
-              now,
-            });
-            return startSession(app, db, id, req.client, 'password');
-          }),
-        );
+        await transaction(app.pool, async (db) => {
+          const now = app.now();
+          const identityData = emailIdentityData(id, address, data);
+          await insertUser(db, {
+            id,
+            email: address,
+            passwordHash,
+            appMetadata: { provider: 'email', providers: ['email'] },
+            // GoTrue copies the identity's data into user_metadata, and confirming the address
+            // adds email_verified: true.
+            userMetadata: mergeMetadata(identityData, { email_verified: true }),
+            identityData,
+            emailConfirmedAt: now,
+            now,
+          });
+        });
       } catch (error) {
         // Two sign-ups of one address at once: the unique email index picks the winner.
         if ((error as { code?: string }).code === UNIQUE_VIOLATION) throw alreadyRegistered();
         throw error;
       }
+      // A second transaction, as in GoTrue: a failing access token hook leaves the (confirmed)
+      // user in place and only the session is not created.
+      return ok(await transaction(app.pool, (db) => startSession(app, db, id, req.client, 'password')));
     },
   },
 ];
