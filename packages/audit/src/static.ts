@@ -225,6 +225,21 @@ const irrelevantAlterTable = new Set([
   'AT_AlterColumnGenericOptions',
 ]);
 
+/** PL/pgSQL statements a DO block may contain, as a person would name them. */
+const plpgsqlStatementNames: Record<string, string> = {
+  PLpgSQL_stmt_dynexecute: 'EXECUTE of dynamic SQL',
+  PLpgSQL_stmt_perform: 'PERFORM',
+  PLpgSQL_stmt_call: 'CALL',
+  PLpgSQL_stmt_loop: 'a loop',
+  PLpgSQL_stmt_while: 'a loop',
+  PLpgSQL_stmt_fori: 'a loop',
+  PLpgSQL_stmt_fors: 'a loop',
+  PLpgSQL_stmt_forc: 'a loop',
+  PLpgSQL_stmt_foreach_a: 'a loop',
+  PLpgSQL_stmt_dynfors: 'a loop over dynamic SQL',
+  PLpgSQL_stmt_case: 'CASE',
+};
+
 const NAMEDATALEN = 64;
 
 /** PostgreSQL's makeObjectName(): name1_name2_label, shortened to fit in 63 bytes. */
@@ -1568,7 +1583,7 @@ export class StaticReplay {
         case 'PLpgSQL_stmt_assign':
           break;
         default:
-          return `it contains ${type.replace(/^PLpgSQL_stmt_/, '').toUpperCase()}`;
+          return `it contains ${plpgsqlStatementNames[type] ?? type.replace(/^PLpgSQL_stmt_/, '').toUpperCase()}`;
       }
       for (const list of lists) {
         const inner = this.roleIdiom(list);
