@@ -36,10 +36,11 @@ export async function runAccessTokenHook(db: Db, hook: HookTarget, input: HookIn
   let output: unknown;
   try {
     await db.query(`set local statement_timeout = '${HOOK_TIMEOUT_MS}'`);
-    const { rows } = await db.query<{ output: unknown }>(
-      `select ${quote(hook.schema)}.${quote(hook.name)}($1::jsonb) as output`,
-      [JSON.stringify(input)],
-    );
+    // An untyped parameter, as GoTrue sends it: Postgres takes the type from the function's
+    // signature, so hooks declared with a json, jsonb or text argument all work.
+    const { rows } = await db.query<{ output: unknown }>(`select ${quote(hook.schema)}.${quote(hook.name)}($1) as output`, [
+      JSON.stringify(input),
+    ]);
     output = rows[0]?.output ?? null;
     await db.query('set local statement_timeout to default');
   } catch (error) {

@@ -86,6 +86,18 @@ describe.skipIf(remoteTarget !== undefined)(`local auth server (${LOCAL_ONLY})`,
     expect(await userStatus(t, String(renewed.body.access_token))).toBe(200);
   });
 
+  it('signs in with a password that minimum_password_length no longer allows, flagging weak_password', async () => {
+    const { target: t } = await serverWith({ minimum_password_length: 20 });
+    const old = await t.createUser({ password: 'twelve-chars' });
+    const weak = await t.client().auth.signInWithPassword({ email: old.email, password: old.password });
+    expect(weak.error).toBeNull();
+    expect(weak.data.weakPassword).toEqual({ message: 'Password should be at least 20 characters.', reasons: ['length'] });
+    const strong = await t.createUser({ password: 'a-password-of-24-chars!!' });
+    const fine = await t.client().auth.signInWithPassword({ email: strong.email, password: strong.password });
+    expect(fine.error).toBeNull();
+    expect(fine.data.weakPassword).toBeUndefined();
+  });
+
   it('answers signup with signup_disabled when enable_signup = false', async () => {
     const { target: t } = await serverWith({ enable_signup: false });
     const { error } = await t.client().auth.signUp({ email: `closed-${Date.now()}@example.com`, password: 'correct-horse-1' });
