@@ -65,6 +65,20 @@ grant tenancy_owner to postgres;
 -- tenancy_owner creates the tenant tables in `public` and reads them from its definer helpers.
 grant usage, create on schema public to tenancy_owner;
 
+-- A GRANT that postgres may not make is only a warning; fail here, not three files later.
+do $grants$
+begin
+  if not pg_catalog.has_schema_privilege('tenancy_owner', 'public', 'create') then
+    raise exception 'postgres could not grant CREATE on schema public to tenancy_owner (public must belong to postgres, as on Supabase)';
+  end if;
+  -- 'SET' exists from PostgreSQL 16; before that, membership is what allows SET ROLE.
+  if not pg_catalog.pg_has_role('postgres', 'tenancy_owner',
+                                case when pg_catalog.current_setting('server_version_num')::int >= 160000 then 'set' else 'member' end) then
+    raise exception 'postgres cannot SET ROLE tenancy_owner; the later migrations create objects as it';
+  end if;
+end
+$grants$;
+
 -- Functions are executable by PUBLIC by default. Nothing tenancy_owner creates should be: every
 -- migration grants EXECUTE explicitly to the one role that needs it.
 alter default privileges for role tenancy_owner revoke execute on functions from public;

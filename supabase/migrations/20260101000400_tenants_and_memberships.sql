@@ -15,6 +15,9 @@
 -- constraint and foreign key between tenant tables carries tenant_id; an index leading with
 -- tenant_id; ENABLE and FORCE row level security; explicit grants instead of Supabase's defaults.
 --
+-- tenants.slug is the one unique constraint without tenant_id, by design (slugs name tenants in
+-- URLs): anyone creating a tenant learns whether a slug is taken, and nothing else.
+--
 -- memberships.user_id has no foreign key to auth.users: the creator of such a key needs the
 -- REFERENCES privilege on auth.users, which `postgres` holds without grant option on a hosted
 -- project, so it cannot pass it to tenancy_owner. A deleted user's sessions disappear with it, so
