@@ -6,6 +6,8 @@
  * bench/ belongs to no package, so it resolves dependencies through the packages' own folders.
  *
  *   pnpm --filter @bulkhead/audit bench            (or: ... bench -- --tables 500 --runs 9)
+ *
+ * Other benchmark runners import runAuditBenchmark() and format its numbers themselves.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,7 +17,12 @@ import { auditLive, auditStatic } from '../packages/audit/src/audit';
 import { defaultConfig } from '../packages/audit/src/config';
 import { withClient } from '../packages/local-stack/src/db';
 import { prepareDatabase } from '../packages/local-stack/src/prepare-database';
-import { createEmptyDatabase, LOCAL_DB_PASSWORD, startTestCluster } from '../packages/local-stack/src/testing/index';
+import {
+  createEmptyDatabase,
+  LOCAL_DB_PASSWORD,
+  startTestCluster,
+  type TestCluster,
+} from '../packages/local-stack/src/testing/index';
 
 function option(name: string, fallback: number): number {
   const index = process.argv.indexOf(`--${name}`);
@@ -24,8 +31,6 @@ function option(name: string, fallback: number): number {
   return value;
 }
 
-const tables = option('tables', 200);
-const runs = option('runs', 5);
 const role = 'bench_audit_owner';
 
 const base = `
@@ -66,10 +71,29 @@ create policy delete_own on ${t} for delete to authenticated using ${check};
 `;
 }
 
+export interface AuditBenchmark {
+  tables: number;
+  policies: number;
+  runs: number;
+  serverVersion: string;
+  migrateMs: number;
+  /** First run: loads the parser (WebAssembly) and warms the catalog caches. */
+  staticFirstMs: number;
+  liveFirstMs: number;
+  staticMs: number[];
+  liveMs: number[];
+  findings: { static: number; live: number };
+  tenantTables: { static: number; live: number };
+}
+
+export function median(samples: number[]): number {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+}
+
 function stats(samples: number[]): string {
   const sorted = [...samples].sort((a, b) => a - b);
-  const median = sorted[Math.floor(sorted.length / 2)] ?? 0;
-  return `median ${median.toFixed(0)} ms, min ${(sorted[0] ?? 0).toFixed(0)} ms, max ${(sorted[sorted.length - 1] ?? 0).toFixed(0)} ms`;
+  return `median ${median(samples).toFixed(0)} ms, min ${(sorted[0] ?? 0).toFixed(0)} ms, max ${(sorted[sorted.length - 1] ?? 0).toFixed(0)} ms`;
 }
 
 async function time(fn: () => Promise<unknown>): Promise<number> {
@@ -78,7 +102,15 @@ async function time(fn: () => Promise<unknown>): Promise<number> {
   return performance.now() - start;
 }
 
-async function main(): Promise<void> {
+/**
+ * Builds the migrations for `tables` tenant tables, applies them to a fresh database on `cluster`
+ * (or on a throwaway one), and times both modes `runs` times after one first run each.
+ */
+export async function runAuditBenchmark(
+  options: { tables?: number; runs?: number; cluster?: TestCluster } = {},
+): Promise<AuditBenchmark> {
+  const tables = options.tables ?? 200;
+  const runs = options.runs ?? 5;
   const dir = mkdtempSync(join(tmpdir(), 'bulkhead-audit-bench-'));
   writeFileSync(join(dir, '20260101000000_base.sql'), base);
   // Ten tables per migration file, as a project accumulates them.
@@ -87,39 +119,57 @@ async function main(): Promise<void> {
     writeFileSync(join(dir, `2026010200${String(file).padStart(4, '0')}_tables.sql`), sql);
   }
 
-  const cluster = await startTestCluster();
+  const own = options.cluster ? undefined : await startTestCluster();
+  const cluster = options.cluster ?? (own as TestCluster);
   const db = await createEmptyDatabase(cluster);
   try {
-    const migrate = await time(() => prepareDatabase(db.superuserUrl, LOCAL_DB_PASSWORD, dir));
-
-    // The first run loads the parser (WebAssembly) and warms the catalog caches: reported apart.
-    const coldStatic = await time(() => auditStatic(dir, defaultConfig));
-    const coldLive = await time(() => auditLive(db.migrationUrl, defaultConfig));
-    const staticRuns: number[] = [];
-    const liveRuns: number[] = [];
+    const migrateMs = await time(() => prepareDatabase(db.superuserUrl, LOCAL_DB_PASSWORD, dir));
+    const staticFirstMs = await time(() => auditStatic(dir, defaultConfig));
+    const liveFirstMs = await time(() => auditLive(db.migrationUrl, defaultConfig));
+    const staticMs: number[] = [];
+    const liveMs: number[] = [];
     for (let i = 0; i < runs; i++) {
-      staticRuns.push(await time(() => auditStatic(dir, defaultConfig)));
-      liveRuns.push(await time(() => auditLive(db.migrationUrl, defaultConfig)));
+      staticMs.push(await time(() => auditStatic(dir, defaultConfig)));
+      liveMs.push(await time(() => auditLive(db.migrationUrl, defaultConfig)));
     }
     const staticResult = await auditStatic(dir, defaultConfig);
     const liveResult = await auditLive(db.migrationUrl, defaultConfig);
-
-    console.log(`tenancy audit benchmark: ${tables} tenant tables, ${tables * 4} policies, PostgreSQL ${cluster.serverVersion}`);
-    console.log(`  migrations applied in ${migrate.toFixed(0)} ms`);
-    console.log(`  static mode: first run ${coldStatic.toFixed(0)} ms; then ${stats(staticRuns)} (${runs} runs)`);
-    console.log(`  live mode:   first run ${coldLive.toFixed(0)} ms; then ${stats(liveRuns)} (${runs} runs)`);
-    console.log(
-      `  findings: static ${staticResult.findings.length}, live ${liveResult.findings.length}; tenant tables: static ${staticResult.tenantTables.length}, live ${liveResult.tenantTables.length}`,
-    );
+    return {
+      tables,
+      policies: tables * 4,
+      runs,
+      serverVersion: cluster.serverVersion,
+      migrateMs,
+      staticFirstMs,
+      liveFirstMs,
+      staticMs,
+      liveMs,
+      findings: { static: staticResult.findings.length, live: liveResult.findings.length },
+      tenantTables: { static: staticResult.tenantTables.length, live: liveResult.tenantTables.length },
+    };
   } finally {
     await db.drop();
     await withClient(cluster.superuserUrl, (client) => client.query(`drop role if exists ${role}`)).catch(() => undefined);
-    await cluster.stop();
+    await own?.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exitCode = 1;
-});
+async function main(): Promise<void> {
+  const r = await runAuditBenchmark({ tables: option('tables', 200), runs: option('runs', 5) });
+  console.log(`tenancy audit benchmark: ${r.tables} tenant tables, ${r.policies} policies, PostgreSQL ${r.serverVersion}`);
+  console.log(`  migrations applied in ${r.migrateMs.toFixed(0)} ms`);
+  console.log(`  static mode: first run ${r.staticFirstMs.toFixed(0)} ms; then ${stats(r.staticMs)} (${r.runs} runs)`);
+  console.log(`  live mode:   first run ${r.liveFirstMs.toFixed(0)} ms; then ${stats(r.liveMs)} (${r.runs} runs)`);
+  console.log(
+    `  findings: static ${r.findings.static}, live ${r.findings.live}; tenant tables: static ${r.tenantTables.static}, live ${r.tenantTables.live}`,
+  );
+}
+
+// Run directly (not imported by another runner): print the numbers.
+if (/[\\/]bench[\\/]audit\.ts$/.test(process.argv[1] ?? '')) {
+  main().catch((error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
+  });
+}
