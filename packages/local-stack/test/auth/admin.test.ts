@@ -74,13 +74,14 @@ describe('admin users', () => {
     const t = target();
     const user = await t.createUser({ appMetadata: { keep: 1 } });
     const { client, session } = await t.signIn(user);
-    const updated = await t.admin().auth.admin.updateUserById(user.id, { app_metadata: { tenant_id: 't-1', keep: 2 } });
+    // Keys the kit's access token hook leaves alone (it owns tenant_id and tenant_role).
+    const updated = await t.admin().auth.admin.updateUserById(user.id, { app_metadata: { plan: 'team', keep: 2 } });
     expect(updated.error).toBeNull();
-    expect(updated.data.user?.app_metadata).toMatchObject({ provider: 'email', tenant_id: 't-1', keep: 2 });
+    expect(updated.data.user?.app_metadata).toMatchObject({ provider: 'email', plan: 'team', keep: 2 });
     // The current token is unchanged until refreshed.
-    expect(claimsOf(session.access_token).app_metadata).not.toHaveProperty('tenant_id');
+    expect(claimsOf(session.access_token).app_metadata).not.toHaveProperty('plan');
     const refreshed = await client.auth.refreshSession({ refresh_token: session.refresh_token });
-    expect(claimsOf(refreshed.data.session?.access_token ?? '').app_metadata).toMatchObject({ tenant_id: 't-1', keep: 2 });
+    expect(claimsOf(refreshed.data.session?.access_token ?? '').app_metadata).toMatchObject({ plan: 'team', keep: 2 });
   });
 
   it('changing a password through the admin API ends every session of the user', async () => {
