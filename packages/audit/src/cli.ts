@@ -4,7 +4,7 @@ import { auditLive, auditStatic } from './audit';
 import { type Severity, severityRank } from './checks';
 import { ConfigError, loadConfig } from './config';
 import { type AuditResult, exitCode } from './engine';
-import { auditEnv } from './env';
+import { type AuditEnv, auditEnv } from './env';
 import { redactUrl } from './live';
 import { formatJson, formatSarif, formatText } from './report';
 
@@ -128,11 +128,8 @@ function toPosix(path: string): string {
   return path.split(sep).join('/');
 }
 
-export async function main(
-  argv: string[],
-  io: CliIo = defaultIo,
-  cwd = auditEnv.invocationDir ?? process.cwd(),
-): Promise<number> {
+/** Runs the audit; returns the exit status. `workingDir` defaults to where the user ran the command. */
+export async function main(argv: string[], io: CliIo = defaultIo, workingDir?: string): Promise<number> {
   let options: Options;
   try {
     options = parseArgs(argv);
@@ -144,6 +141,14 @@ export async function main(
     io.stdout(`${usage}\n`);
     return 0;
   }
+  let env: AuditEnv;
+  try {
+    env = auditEnv();
+  } catch (error) {
+    io.stderr(`tenancy audit: ${(error as Error).message}\n`);
+    return 2;
+  }
+  const cwd = workingDir ?? env.invocationDir ?? process.cwd();
   const root = findProjectRoot(cwd);
   const configPath = options.config ? resolve(cwd, options.config) : join(root, 'supabase', 'tenancy-audit.json');
   let result: AuditResult;
@@ -154,7 +159,7 @@ export async function main(
       if (!existsSync(dir)) throw new ConfigError(`migrations folder not found: ${dir}`);
       result = await auditStatic(dir, config, { relativeTo: root });
     } else {
-      const url = options.target ?? auditEnv.databaseUrl;
+      const url = options.target ?? env.databaseUrl;
       if (!url) throw new ConfigError('--live needs a connection string, or DATABASE_URL in the environment');
       try {
         result = await auditLive(url, config);
