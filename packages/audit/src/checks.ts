@@ -64,8 +64,8 @@ const definitions = [
     id: 'BH005',
     name: 'policy-without-tenant-helper',
     severity: 'error',
-    title: 'A permissive policy on a tenant table does not call the tenant helper',
-    why: 'A permissive policy that does not compare tenant_id with the tenant helper grants rows regardless of tenant; permissive policies are OR-ed, so one such policy opens the whole table to every tenant.',
+    title: 'A permissive policy on a tenant table does not call the tenant helper, or ORs in a branch that does not',
+    why: 'A permissive policy (or one OR branch of it) that does not compare tenant_id with the tenant helper grants rows regardless of tenant; permissive policies and branches are OR-ed, so one such branch opens the whole table to every tenant.',
     fix: 'Compare the tenant column with the helper: using (tenant_id = (select private.current_tenant_id())); make a policy that narrows by something else RESTRICTIVE.',
   },
   {

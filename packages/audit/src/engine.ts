@@ -1,7 +1,8 @@
+import type { Node } from 'libpg-query';
 import { type CheckId, checkById, resolveCheck, type Severity, severityRank } from './checks';
 import { type AuditConfig, tenantTableSpecs } from './config';
 import type { Catalog, DbFunction, Policy, PolicyCommand, Relation, SourceLocation } from './model';
-import { functionCalls, identifiersAndStrings, isLiteralTrue } from './sql';
+import { deparseExpression, functionCalls, identifiersAndStrings, isLiteralTrue, orBranches } from './sql';
 
 /** One problem: a check that failed on one object. */
 export interface Finding {
@@ -137,18 +138,36 @@ function checkTenantTable(ctx: Context, relation: Relation): void {
   const helpers = new Set(ctx.config.tenantHelpers);
   for (const policy of relation.policies) {
     const pObject = policyObject(relation, policy);
-    const calls = expressions(policy).flatMap((e) => functionCalls(e.ast));
     // BH005: permissive policy without the tenant helper. Exempt: a SELECT policy only for the
     // claims hook's role, which reads memberships before any tenant context exists.
     const hookOnly =
       ctx.config.claimsHook !== null && policy.command === 'select' && policy.roles.every((r) => r === ctx.config.hookRole);
     // A policy only for BYPASSRLS roles never applies.
     const inert = policy.roles.every((r) => r !== 'public' && ctx.bypasses(r));
-    if (policy.permissive && !hookOnly && !inert && !calls.some((c) => helpers.has(c.name))) {
+    if (!policy.permissive || hookOnly || inert) continue;
+    const callsHelper = (ast: Node) => functionCalls(ast).some((c) => helpers.has(c.name));
+    const exprs = expressions(policy);
+    const scope = `Policy ${policy.name} on ${object} (${policy.command}, to ${policy.roles.join(', ')})`;
+    if (!exprs.some((e) => callsHelper(e.ast))) {
       out.add(
         'BH005',
         pObject,
-        `Policy ${policy.name} on ${object} (${policy.command}, to ${policy.roles.join(', ')}) does not call ${[...helpers].join(' or ')}: nothing in it limits rows to the caller’s current tenant.`,
+        `${scope} does not call ${[...helpers].join(' or ')}: nothing in it limits rows to the caller’s current tenant.`,
+        policy.source,
+      );
+      continue;
+    }
+    // Each top-level OR branch admits rows on its own: every one must be tenant-scoped.
+    // (A literal true is BH008's finding, not this one.)
+    const loose = exprs
+      .filter((e) => !isLiteralTrue(e.ast))
+      .flatMap((e) => orBranches(e.ast))
+      .filter((branch) => !callsHelper(branch));
+    if (loose.length > 0) {
+      out.add(
+        'BH005',
+        pObject,
+        `${scope} ORs in ${loose.map((b) => `\`${deparseExpression(b)}\``).join(', ')}, which does not call ${[...helpers].join(' or ')}: that branch admits rows of any tenant on its own.`,
         policy.source,
       );
     }

@@ -425,3 +425,10 @@ export function isLiteralTrue(ast: Node): boolean {
   const boolval = nodeFields(ast).boolval as { boolval?: boolean } | undefined;
   return boolval?.boolval === true;
 }
+
+/** The top-level OR branches of an expression (itself when it is not an OR). */
+export function orBranches(ast: Node): Node[] {
+  const fields = nodeFields(ast);
+  if (nodeType(ast) === 'BoolExpr' && fields.boolop === 'OR_EXPR') return (fields.args as Node[] | undefined) ?? [];
+  return [ast];
+}

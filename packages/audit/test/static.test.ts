@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { auditSources } from '../src/audit';
 import { defaultConfig } from '../src/config';
+import type { AuditResult } from '../src/engine';
 import { ensureParser, parseExpression, policyExpression } from '../src/sql';
 import { staticCatalogFromSources } from '../src/static';
 
@@ -79,6 +80,32 @@ describe('static mode', () => {
     expect([...(acl?.keys() ?? [])].sort()).toEqual(['anon', 'authenticated', 'postgres', 'service_role']);
     const result = await auditSources([{ file: '1.sql', sql: 'create table public.t (tenant_id uuid);' }], defaultConfig);
     expect(result.findings.map((f) => f.id)).toContain('BH018');
+  });
+
+  it('requires every OR branch of a permissive tenant policy to call the tenant helper', async () => {
+    const helper = `create schema private;
+      create function private.current_tenant_id() returns uuid language sql stable set search_path = '' as 'select null::uuid';`;
+    const policy = (using: string) => ({
+      file: '1.sql',
+      sql: `${helper}${table}grant select on public.documents to authenticated;
+            create policy documents_select on public.documents for select to authenticated using (${using});`,
+    });
+    const leaky = await auditSources(
+      [policy(`tenant_id = (select private.current_tenant_id()) or id is not null`)],
+      defaultConfig,
+    );
+    const bh005 = (r: AuditResult) => r.findings.filter((f) => f.id === 'BH005');
+    expect(bh005(leaky)).toEqual([
+      expect.objectContaining({
+        object: 'public.documents.documents_select',
+        message: expect.stringContaining('`id IS NOT NULL`'),
+      }),
+    ]);
+    const gated = await auditSources(
+      [policy(`tenant_id = (select private.current_tenant_id()) and (id is not null or true)`)],
+      defaultConfig,
+    );
+    expect(bh005(gated)).toEqual([]);
   });
 
   it('reports a syntax error with its line', async () => {
