@@ -43,17 +43,19 @@ function stackCli(env: NodeJS.ProcessEnv, ...args: string[]) {
 
 async function waitForHttp(url: string, child: ChildProcess, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
+  let last = 'no answer';
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`${url}: the server exited with code ${child.exitCode}`);
     try {
       const res = await fetch(url);
       if (res.status < 500) return;
+      last = `${res.status} ${await res.text()}`;
     } catch {
       // not listening yet
     }
     await new Promise((r) => setTimeout(r, 200));
   }
-  throw new Error(`${url} did not answer within ${timeoutMs} ms`);
+  throw new Error(`${url} was not healthy within ${timeoutMs} ms (last: ${last})`);
 }
 
 async function startApp(app: 'web' | 'admin', env: Record<string, string>): Promise<{ url: string; pid: number }> {

@@ -11,8 +11,9 @@ import { tenancyEnv } from '../env';
 
 /** For Server Components, Server Actions and Route Handlers. */
 export async function createSupabaseServerClient() {
-  const env = tenancyEnv();
+  // cookies() first: it marks the route as rendered per request before anything else runs.
   const cookieStore = await cookies();
+  const env = tenancyEnv();
   return createServerClient(env.API_URL, env.ANON_KEY, {
     cookies: {
       getAll: () => cookieStore.getAll(),

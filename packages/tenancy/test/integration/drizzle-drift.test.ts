@@ -8,7 +8,7 @@ import * as schema from '../../src/schema';
  * The migrations are the source of truth; src/schema.ts must describe the migrated database
  * exactly: same tables in `public`, same columns, types, nullability and primary keys.
  */
-const tables = Object.values(schema).filter(
+const tables = Object.values(schema as Record<string, unknown>).filter(
   (value): value is PgTable => typeof value === 'object' && value !== null && 'getSQL' in value,
 );
 
