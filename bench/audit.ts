@@ -16,13 +16,9 @@ import { performance } from 'node:perf_hooks';
 import { auditLive, auditStatic } from '../packages/audit/src/audit';
 import { defaultConfig } from '../packages/audit/src/config';
 import { withClient } from '../packages/local-stack/src/db';
+import { LOCAL_DB_PASSWORD } from '../packages/local-stack/src/keys';
 import { prepareDatabase } from '../packages/local-stack/src/prepare-database';
-import {
-  createEmptyDatabase,
-  LOCAL_DB_PASSWORD,
-  startTestCluster,
-  type TestCluster,
-} from '../packages/local-stack/src/testing/index';
+import { createEmptyDatabase, startTestCluster, type TestCluster } from '../packages/local-stack/src/testing/cluster';
 
 function option(name: string, fallback: number): number {
   const index = process.argv.indexOf(`--${name}`);

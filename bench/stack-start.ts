@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { freePort } from '@bulkhead/local-stack/testing';
+import { freePort } from '@bulkhead/local-stack/cluster';
 import { percentile } from './stats';
 
 const run = promisify(execFile);

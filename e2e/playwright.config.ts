@@ -5,7 +5,9 @@ import { defineConfig, devices } from '@playwright/test';
  * Debian's Chromium, headless. Playwright's own browser downloads cannot run on machines without
  * general network access, so the system browser is used; set CHROMIUM_PATH to use another.
  */
-const chromium = process.env.CHROMIUM_PATH ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
+const chromium =
+  process.env.CHROMIUM_PATH ??
+  ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].find((p) => existsSync(p));
 
 export default defineConfig({
   testDir: './tests',
@@ -15,7 +17,7 @@ export default defineConfig({
   fullyParallel: false,
   workers: 2,
   retries: 0,
-  reporter: process.env.CI ? [['list']] : [['list']],
+  reporter: [['list']],
   use: {
     ...devices['Desktop Chrome'],
     headless: true,

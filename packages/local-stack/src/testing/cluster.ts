@@ -29,13 +29,6 @@ export interface TestCluster {
   serverVersion: string;
 }
 
-// Test files read it with `inject('cluster')`.
-declare module 'vitest' {
-  export interface ProvidedContext {
-    cluster: TestCluster;
-  }
-}
-
 export interface StartedTestCluster extends TestCluster {
   stop(): Promise<void>;
 }
@@ -130,3 +123,5 @@ export async function createEmptyDatabase(cluster: TestCluster): Promise<TestDat
   });
   return describeDatabase(cluster, name);
 }
+
+export { freePort } from '../ports';

@@ -8,3 +8,10 @@ export {
   type TestCluster,
   type TestDatabase,
 } from './cluster';
+
+// Test files read the suite's cluster with `inject('cluster')` (see global-setup.ts).
+declare module 'vitest' {
+  export interface ProvidedContext {
+    cluster: import('./cluster').TestCluster;
+  }
+}
