@@ -1,5 +1,14 @@
 import { expect, test } from '@playwright/test';
-import { createDocument, createWorkspace, newUserContext, signIn, signUp, uniqueEmail, userWithWorkspace } from './support';
+import {
+  createDocument,
+  createWorkspace,
+  formError,
+  newUserContext,
+  signIn,
+  signUp,
+  uniqueEmail,
+  userWithWorkspace,
+} from './support';
 
 test('invite, accept, switch tenants, change role, and a removed member loses access in their other browser', async ({
   browser,
@@ -32,7 +41,7 @@ test('invite, accept, switch tenants, change role, and a removed member loses ac
   await signUp(replay.page, uniqueEmail('mallory'));
   await replay.page.goto(invitePath);
   await replay.page.getByRole('button', { name: 'Accept invitation' }).click();
-  await expect(replay.page.getByRole('alert')).toContainText(/invitation/i);
+  await expect(formError(replay.page)).toContainText(/invitation/i);
   await replay.context.close();
 
   // Carol's second browser.
@@ -62,7 +71,7 @@ test('invite, accept, switch tenants, change role, and a removed member loses ac
   // The last owner cannot leave.
   ada.page.on('dialog', (dialog) => dialog.accept());
   await ada.page.getByRole('button', { name: 'Leave workspace' }).click();
-  await expect(ada.page.getByRole('alert')).toContainText('last owner');
+  await expect(formError(ada.page)).toContainText('last owner');
 
   // Ada removes Carol. Carol's other browser, still holding a token that names Acme, loses
   // Acme on its next navigation without signing out.

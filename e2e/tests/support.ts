@@ -23,6 +23,7 @@ export async function signUp(page: Page, email: string, next?: string): Promise<
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Create account' }).click();
+  await expect(page).not.toHaveURL(/\/sign-up/);
 }
 
 export async function signIn(page: Page, email: string): Promise<void> {
@@ -30,6 +31,12 @@ export async function signIn(page: Page, email: string): Promise<void> {
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).not.toHaveURL(/\/sign-in/);
+}
+
+/** The form's error message (Next.js keeps its own empty role=alert announcer on every page). */
+export function formError(page: Page) {
+  return page.locator('p[role="alert"]');
 }
 
 export async function createWorkspace(page: Page, name: string): Promise<void> {

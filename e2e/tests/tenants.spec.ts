@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { createDocument, userWithWorkspace } from './support';
+import { createDocument, formError, userWithWorkspace } from './support';
 
 test('two tenants each see only their own documents; search and edit work', async ({ browser }) => {
   const acme = await userWithWorkspace(browser, 'ada', 'Acme');
@@ -59,7 +59,7 @@ test("IDOR: another tenant's document URL is a 404, and tampered action ids chan
   }, secretId);
   await globex.page.getByLabel('Title').fill('pwned');
   await globex.page.getByRole('button', { name: 'Save' }).click();
-  await expect(globex.page.getByRole('alert')).toContainText('does not exist in this workspace');
+  await expect(formError(globex.page)).toContainText('does not exist in this workspace');
 
   globex.page.on('dialog', (dialog) => dialog.accept());
   await globex.page.goto(`/documents/${ownId}`);
@@ -67,7 +67,7 @@ test("IDOR: another tenant's document URL is a 404, and tampered action ids chan
     (el as HTMLInputElement).value = id;
   }, secretId);
   await globex.page.getByRole('button', { name: 'Delete document' }).click();
-  await expect(globex.page.getByRole('alert')).toContainText('does not exist here');
+  await expect(formError(globex.page)).toContainText('does not exist here');
 
   // Acme's document is untouched; Globex's own save still works (positive control).
   await acme.page.goto(`/documents/${secretId}`);

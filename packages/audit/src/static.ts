@@ -383,6 +383,14 @@ export class StaticReplay {
     for (const schema of ['public', 'extensions']) this.schemas.set(schema, { owner: 'postgres' });
     this.schemas.set('auth', { owner: 'supabase_auth_admin' });
     this.schemas.set('pg_catalog', { owner: 'supabase_admin' });
+    // The migration runner (the Supabase CLI, or the local stack) creates its history table
+    // before the first migration runs, as the migration role.
+    this.schemas.set('supabase_migrations', { owner: migrationRole });
+    this.relations.set('supabase_migrations.schema_migrations', {
+      ...this.newRelation('supabase_migrations', 'schema_migrations', 'table'),
+      owner: migrationRole,
+      columns: [],
+    });
     // Supabase's defaults: ALL on new tables, functions and sequences in public to the API roles.
     for (const creator of ['postgres', 'supabase_admin']) {
       const tables = new Map([...['anon', 'authenticated', 'service_role'].map((r) => [r, fullTableAcl()] as const)]);

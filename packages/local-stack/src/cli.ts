@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { loadSupabaseConfig, stackPorts } from './config';
 import { stackEnv } from './env';
 import { LOCAL_DB_PASSWORD } from './keys';
-import { stackPaths } from './paths';
+import { repoRoot, stackPaths } from './paths';
 import { resetDatabase } from './reset';
 import { clearState, isAlive, readState, type StackState } from './state';
 
@@ -128,7 +128,8 @@ async function main(): Promise<void> {
       if (!state?.env) throw new Error('stack is not running (start it with `pnpm stack up`)');
       const args = rest[0] === '--' ? rest.slice(1) : rest;
       if (!args[0]) throw new Error('usage: pnpm stack exec -- <command> [args]');
-      const result = spawnSync(args[0], args.slice(1), { stdio: 'inherit', env: { ...state.env, ...process.env } });
+      // From the repository root, whichever package pnpm ran this script in.
+      const result = spawnSync(args[0], args.slice(1), { stdio: 'inherit', cwd: repoRoot, env: { ...state.env, ...process.env } });
       process.exitCode = result.status ?? 1;
       return;
     }

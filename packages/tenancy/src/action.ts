@@ -34,8 +34,8 @@ export type ActionResult<T> =
 
 /** Thrown by handlers when the target row is not visible in this tenant. */
 export class NotFoundError extends Error {
-  constructor(what = 'not found') {
-    super(what);
+  constructor(message = 'That item does not exist in this workspace.') {
+    super(message);
     this.name = 'NotFoundError';
   }
 }
@@ -123,10 +123,10 @@ export function actionFailure(error: unknown): { ok: false; code: ActionErrorCod
   if (error instanceof PermissionDeniedError) {
     return { ok: false, code: 'forbidden', error: 'Your role does not allow this action.' };
   }
-  if (error instanceof NotFoundError)
-    return { ok: false, code: 'not_found', error: 'That item does not exist in this workspace.' };
+  if (error instanceof NotFoundError) return { ok: false, code: 'not_found', error: error.message };
   if (error instanceof ActionRefusedError) return { ok: false, code: error.code, error: error.message };
-  const pgError = error as { code?: unknown; constraint?: unknown; message?: string };
+  // Drizzle wraps the driver's error; the Postgres fields are on its cause.
+  const pgError = ((error as { cause?: unknown }).cause ?? error) as { code?: unknown; constraint?: unknown; message?: string };
   // Errors our SQL functions raise on purpose carry a message written for the user; a raw
   // constraint violation does not (its message names schema objects), so it gets a generic one.
   const raisedByKitFunction = typeof pgError.message === 'string' && pgError.constraint === undefined;
