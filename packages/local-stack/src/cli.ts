@@ -129,7 +129,11 @@ async function main(): Promise<void> {
       const args = rest[0] === '--' ? rest.slice(1) : rest;
       if (!args[0]) throw new Error('usage: pnpm stack exec -- <command> [args]');
       // From the repository root, whichever package pnpm ran this script in.
-      const result = spawnSync(args[0], args.slice(1), { stdio: 'inherit', cwd: repoRoot, env: { ...state.env, ...process.env } });
+      const result = spawnSync(args[0], args.slice(1), {
+        stdio: 'inherit',
+        cwd: repoRoot,
+        env: { ...state.env, ...process.env },
+      });
       process.exitCode = result.status ?? 1;
       return;
     }
