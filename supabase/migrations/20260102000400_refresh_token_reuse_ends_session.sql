@@ -11,27 +11,40 @@
 -- Auth's newer refresh-token format keeps its counter on the session instead) is judged by the
 -- session row alone, as before.
 --
--- Same function, same owner (postgres, the only role here that reads auth tables), same grants:
--- `create or replace` keeps them.
+-- Written in plpgsql, unlike the first version: a SECURITY DEFINER function in SQL is never
+-- inlined, so PostgreSQL plans its body again on every call, and this one runs in every policy
+-- of every statement. plpgsql keeps the plan for the life of the connection.
+--
+-- Same owner (postgres, the only role here that reads auth tables) and grants: `create or
+-- replace` keeps them.
 
 create or replace function private.session_is_live()
 returns boolean
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
 as $$
-  select exists (
+declare
+  claims jsonb := private.request_claims();
+  session_id uuid := private.uuid_or_null(claims ->> 'session_id');
+  subject uuid := private.uuid_or_null(claims ->> 'sub');
+begin
+  if session_id is null or subject is null then
+    return false;
+  end if;
+  return exists (
     select 1
     from auth.sessions s
-    where s.id = private.uuid_or_null(private.request_claims() ->> 'session_id')
-      and s.user_id = private.uuid_or_null(private.request_claims() ->> 'sub')
+    where s.id = session_id
+      and s.user_id = subject
       and (s.not_after is null or s.not_after > pg_catalog.now())
       and (
         not exists (select 1 from auth.refresh_tokens r where r.session_id = s.id)
         or exists (select 1 from auth.refresh_tokens r where r.session_id = s.id and r.revoked = false)
       )
-  )
+  );
+end
 $$;
 
 comment on function private.session_is_live() is

@@ -7,6 +7,7 @@ import { LOCAL_DB_PASSWORD, localApiKeys } from './keys';
 import { stackPaths } from './paths';
 import { type RunningPostgres, startEmbeddedPostgres } from './postgres';
 import { prepareDatabase } from './prepare-database';
+import { applySeed } from './seed';
 import { stackEnvironment } from './stack-env';
 import { writeState } from './state';
 
@@ -41,6 +42,8 @@ async function main(): Promise<void> {
     }
     const adminUrl = stackEnv.databaseUrl ?? postgres?.superuserUrl ?? '';
     const db = await prepareDatabase(adminUrl, LOCAL_DB_PASSWORD);
+    // Like `supabase start`, a first start also loads supabase/seed.sql (`reset` reloads it).
+    if (db.fresh) await applySeed(db.migrationUrl);
 
     const apiUrl = `http://127.0.0.1:${ports.api}`;
     if (db.kind === 'bootstrapped') {

@@ -10,6 +10,8 @@ export interface PreparedDatabase {
   /** The `supabase_auth_admin` login the auth server uses. */
   authUrl: string;
   applied: MigrationFile[];
+  /** True when the database had no auth schema before: a first start (the seed belongs here). */
+  fresh: boolean;
 }
 
 /**
@@ -17,9 +19,11 @@ export interface PreparedDatabase {
  * (needs a superuser login), then pending migrations as `postgres`.
  */
 export async function prepareDatabase(url: string, localPassword: string, migrationsDir?: string): Promise<PreparedDatabase> {
-  if ((await withClient(url, databaseKind)) === 'supabase') {
+  const before = await withClient(url, databaseKind);
+  if (before === 'supabase') {
     return {
       kind: 'supabase',
+      fresh: false,
       migrationUrl: url,
       authUrl: withLogin(url, 'supabase_auth_admin', localPassword),
       applied: await applyMigrations(url, migrationsDir),
@@ -32,6 +36,7 @@ export async function prepareDatabase(url: string, localPassword: string, migrat
   await setLocalLoginPasswords(url, localPassword);
   return {
     kind: 'bootstrapped',
+    fresh: before === 'plain',
     migrationUrl,
     authUrl: withLogin(url, 'supabase_auth_admin', localPassword),
     applied,
