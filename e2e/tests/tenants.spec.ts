@@ -23,9 +23,9 @@ test('two tenants each see only their own documents; search and edit work', asyn
   await expect(acme.page.getByRole('link', { name: 'Acme budget' })).toBeVisible();
   await expect(acme.page.getByRole('link', { name: 'Acme roadmap' })).toHaveCount(0);
 
-  // Edit, with a field error first.
+  // Edit, with a field error first: blanks pass the browser's `required` but not the server.
   await acme.page.getByRole('link', { name: 'Acme budget' }).click();
-  await acme.page.getByLabel('Title').fill('');
+  await acme.page.getByLabel('Title').fill('   ');
   await acme.page.getByRole('button', { name: 'Save' }).click();
   await expect(acme.page.getByText('Give the document a title.')).toBeVisible();
   await acme.page.getByLabel('Title').fill('Acme budget 2027');

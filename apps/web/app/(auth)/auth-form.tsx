@@ -17,7 +17,7 @@ export function AuthForm({
   const [state, formAction, pending] = useActionState(action, null);
   const signingIn = mode === 'sign-in';
   return (
-    <form action={formAction} className="flex flex-col gap-4" noValidate>
+    <form action={formAction} className="flex flex-col gap-4">
       {next && <input type="hidden" name="next" value={next} />}
       <FormMessage state={state} />
       <Field
@@ -35,6 +35,8 @@ export function AuthForm({
         type="password"
         autoComplete={signingIn ? 'current-password' : 'new-password'}
         required
+        minLength={signingIn ? undefined : 8}
+        maxLength={72}
         hint={signingIn ? undefined : 'At least 8 characters.'}
         errors={state?.fieldErrors?.password}
       />

@@ -20,7 +20,7 @@ export function CreateWorkspaceForm() {
   const [slugEdited, setSlugEdited] = useState(false);
   const fieldErrors = state && !state.ok ? state.fieldErrors : undefined;
   return (
-    <form action={formAction} className="flex flex-col gap-4" noValidate>
+    <form action={formAction} className="flex flex-col gap-4">
       <FormMessage state={state} />
       <Field
         label="Workspace name"
@@ -39,6 +39,8 @@ export function CreateWorkspaceForm() {
         name="slug"
         required
         maxLength={48}
+        pattern="[a-z0-9][a-z0-9\-]{1,46}[a-z0-9]"
+        title="3–48 lower-case letters, digits and inner hyphens"
         value={slug}
         hint="Lower-case letters, digits and hyphens."
         onChange={(e) => {

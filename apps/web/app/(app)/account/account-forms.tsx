@@ -12,7 +12,7 @@ export function ChangePasswordForm() {
   }, [state]);
   const fieldErrors = state && !state.ok ? state.fieldErrors : undefined;
   return (
-    <form ref={form} action={action} className="flex max-w-md flex-col gap-3" noValidate>
+    <form ref={form} action={action} className="flex max-w-md flex-col gap-3">
       <FormMessage state={state} />
       {state?.ok && (
         <p role="status" className="text-sm text-emerald-700 dark:text-emerald-400">
@@ -25,6 +25,8 @@ export function ChangePasswordForm() {
         type="password"
         autoComplete="new-password"
         required
+        minLength={8}
+        maxLength={72}
         errors={fieldErrors?.password}
       />
       <Field

@@ -17,7 +17,7 @@ export function CreateDocumentForm() {
   }, [state, router]);
   const fieldErrors = state && !state.ok ? state.fieldErrors : undefined;
   return (
-    <form ref={form} action={formAction} className="flex flex-col gap-3" noValidate>
+    <form ref={form} action={formAction} className="flex flex-col gap-3">
       <FormMessage state={state} />
       <Field label="Title" name="title" required maxLength={200} errors={fieldErrors?.title} />
       <div className="flex flex-col gap-1">

@@ -19,7 +19,7 @@ export function InviteForm() {
   const link = state?.ok ? `${origin}/invite/${state.data.token}` : null;
   return (
     <div className="flex flex-col gap-3">
-      <form ref={form} action={formAction} className="flex flex-wrap items-end gap-3" noValidate>
+      <form ref={form} action={formAction} className="flex flex-wrap items-end gap-3">
         <div className="min-w-64 flex-1">
           <Field label="Email" name="email" type="email" required errors={fieldErrors?.email} />
         </div>

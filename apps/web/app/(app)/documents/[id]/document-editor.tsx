@@ -21,7 +21,7 @@ export function DocumentEditor(props: { id: string; title: string; body: string;
   const fieldErrors = saveState && !saveState.ok ? saveState.fieldErrors : undefined;
   return (
     <div className="flex flex-col gap-4">
-      <form action={saveAction} className="flex flex-col gap-3" noValidate>
+      <form action={saveAction} className="flex flex-col gap-3">
         <input type="hidden" name="id" value={props.id} />
         <input type="hidden" name="version" value={version} />
         <FormMessage state={saveState} />
