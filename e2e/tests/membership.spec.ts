@@ -62,8 +62,13 @@ test('invite, accept, switch tenants, change role, and a removed member loses ac
   await ada.page.goto('/members');
   const row = ada.page.getByTestId(`member-${carolEmail}`);
   await row.getByRole('combobox').selectOption('viewer');
-  await row.getByRole('button', { name: 'Save role' }).click();
-  await expect(row.getByRole('combobox')).toHaveValue('viewer');
+  // The select shows the new value at once; wait for the server action to answer.
+  await Promise.all([
+    ada.page.waitForResponse((res) => res.request().method() === 'POST' && res.url().includes('/members')),
+    row.getByRole('button', { name: 'Save role' }).click(),
+  ]);
+  await ada.page.reload();
+  await expect(ada.page.getByTestId(`member-${carolEmail}`).getByRole('combobox')).toHaveValue('viewer');
   await carol.page.goto('/documents');
   await expect(carol.page.getByRole('link', { name: 'Acme handbook' })).toBeVisible();
   await expect(carol.page.getByRole('heading', { name: 'New document' })).toHaveCount(0);
