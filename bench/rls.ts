@@ -1,0 +1,123 @@
+import { accessTokenClaimsSchema, type TenantContext, tenantContextFromClaims } from '@bulkhead/tenancy';
+import { withTenant } from '@bulkhead/tenancy/server';
+import { sql } from 'drizzle-orm';
+import pg from 'pg';
+import type { MeasuredTenant } from './dataset';
+import { interleaved, percentile } from './stats';
+
+/**
+ * What isolation costs per query and per request, measured side by side: the same statement
+ * through the RLS path (app_server → authenticated, claims, policies calling the tenant helpers)
+ * and as an explicit `WHERE tenant_id = …` by a role that bypasses RLS.
+ */
+export const LIST_SQL =
+  'select id, title, updated_at from public.documents where tenant_id = $1 order by updated_at desc, id desc limit 20';
+export const LOOKUP_SQL = 'select id, title, body, updated_at from public.documents where tenant_id = $1 and id = $2';
+
+export interface Ratio {
+  p50: number;
+  p95: number;
+  p50Ratio: number;
+  p95Ratio: number;
+  baseP50: number;
+  baseP95: number;
+}
+
+function summarize(a: number[], b: number[]): Ratio {
+  const [p50, p95, baseP50, baseP95] = [percentile(a, 50), percentile(a, 95), percentile(b, 50), percentile(b, 95)];
+  return { p50, p95, baseP50, baseP95, p50Ratio: p50 / baseP50, p95Ratio: p95 / baseP95 };
+}
+
+/** Statement level: both sides inside an open transaction, one statement timed at a time. */
+export async function statementRatios(urls: { appServer: string; bypass: string }, tenant: MeasuredTenant, runs: number) {
+  const rls = new pg.Client({ connectionString: urls.appServer });
+  const plain = new pg.Client({ connectionString: urls.bypass });
+  await rls.connect();
+  await plain.connect();
+  try {
+    await rls.query('begin');
+    await rls.query('set local role authenticated');
+    await rls.query(`select set_config('request.jwt.claims', $1, true)`, [JSON.stringify(tenant.claims)]);
+    await plain.query('begin');
+    const list = await interleaved(
+      runs,
+      () => rls.query(LIST_SQL, [tenant.tenantId]),
+      () => plain.query(LIST_SQL, [tenant.tenantId]),
+    );
+    const lookup = await interleaved(
+      runs,
+      () => rls.query(LOOKUP_SQL, [tenant.tenantId, tenant.documentId]),
+      () => plain.query(LOOKUP_SQL, [tenant.tenantId, tenant.documentId]),
+    );
+    // Sanity: the RLS side really returns the tenant's rows (a silent zero would look fast).
+    const check = await rls.query(LIST_SQL, [tenant.tenantId]);
+    if (check.rowCount !== 20) throw new Error(`the RLS path returned ${check.rowCount} rows, expected 20`);
+    await rls.query('rollback');
+    await plain.query('rollback');
+    return { list: summarize(list.a, list.b), lookup: summarize(lookup.a, lookup.b) };
+  } finally {
+    await rls.end();
+    await plain.end();
+  }
+}
+
+/** Request level: the whole withTenant() transaction vs. BEGIN; query; COMMIT without RLS. */
+export async function requestRatios(urls: { appServer: string; bypass: string }, tenant: MeasuredTenant, runs: number) {
+  const appPool = new pg.Pool({ connectionString: urls.appServer, max: 1 });
+  const plainPool = new pg.Pool({ connectionString: urls.bypass, max: 1 });
+  const context: TenantContext = tenantContextFromClaims(accessTokenClaimsSchema.parse(tenant.claims));
+  // The same statement as LIST_SQL, written the way handlers write it (bound parameter).
+  const listSql = sql`select id, title, updated_at from public.documents where tenant_id = ${tenant.tenantId}
+    order by updated_at desc, id desc limit 20`;
+  const plainRequest = async (text: string, values: unknown[]) => {
+    const client = await plainPool.connect();
+    try {
+      await client.query('begin');
+      await client.query(text, values);
+      await client.query('commit');
+    } finally {
+      client.release();
+    }
+  };
+  try {
+    const list = await interleaved(
+      runs,
+      () => withTenant(context, (db) => db.execute(listSql), { pool: appPool }),
+      () => plainRequest(LIST_SQL, [tenant.tenantId]),
+    );
+    const overhead = await interleaved(
+      runs,
+      () => withTenant(context, async () => null, { pool: appPool }),
+      () => plainRequest('select 1', []),
+    );
+    return { list: summarize(list.a, list.b), overheadMicros: (percentile(overhead.a, 50) - percentile(overhead.b, 50)) * 1000 };
+  } finally {
+    await appPool.end();
+    await plainPool.end();
+  }
+}
+
+/**
+ * Replaces the tenant helpers with claims-only versions (no membership or session check) for
+ * the duration of `fn`, then restores the originals: prices immediate revocation on its own.
+ */
+export async function withoutRevocationChecks<T>(admin: pg.Client, fn: () => Promise<T>): Promise<T> {
+  const helpers = ['current_user_id', 'current_tenant_id', 'current_tenant_role'];
+  const { rows: originals } = await admin.query<{ def: string }>(
+    `select pg_get_functiondef(p.oid) as def from pg_proc p
+      where p.pronamespace = 'private'::regnamespace and p.proname = any($1)`,
+    [helpers],
+  );
+  await admin.query(`
+    create or replace function private.current_user_id() returns uuid language sql stable security definer set search_path = ''
+      as $$ select private.uuid_or_null(private.request_claims() ->> 'sub') $$;
+    create or replace function private.current_tenant_id() returns uuid language plpgsql stable security definer set search_path = ''
+      as $$ begin return private.uuid_or_null(private.request_claims() -> 'app_metadata' ->> 'tenant_id'); end $$;
+    create or replace function private.current_tenant_role() returns text language plpgsql stable security definer set search_path = ''
+      as $$ begin return private.request_claims() -> 'app_metadata' ->> 'tenant_role'; end $$;`);
+  try {
+    return await fn();
+  } finally {
+    for (const { def } of originals) await admin.query(def);
+  }
+}
