@@ -10,8 +10,11 @@ import { percentile } from './stats';
 const run = promisify(execFile);
 const localStackDir = join(dirname(fileURLToPath(import.meta.url)), '../packages/local-stack');
 
-/** Runs `fn` against a throwaway stack (own data directory and ports), then stops it. */
-export async function withThrowawayStack<T>(fn: (env: Record<string, string>) => Promise<T>): Promise<T> {
+/**
+ * A throwaway stack: its own data directory and ports (so it runs beside a developer's), driven
+ * through the same CLI a developer uses. `cli` resolves to the command's wall time in ms.
+ */
+async function throwawayStack() {
   const dir = mkdtempSync(join(tmpdir(), 'bulkhead-bench-stack-'));
   chmodSync(dir, 0o755);
   const { DATABASE_URL: _external, ...callerEnv } = process.env;
@@ -21,10 +24,24 @@ export async function withThrowawayStack<T>(fn: (env: Record<string, string>) =>
     BULKHEAD_API_PORT: String(await freePort()),
     BULKHEAD_DB_PORT: String(await freePort()),
   };
-  const cli = (command: string) => run(process.execPath, ['--import', 'tsx', 'src/cli.ts', command], { cwd: localStackDir, env });
+  const cli = async (command: string) => {
+    const start = Date.now();
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'src/cli.ts', command], { cwd: localStackDir, env });
+    return { ms: Date.now() - start, stdout };
+  };
+  const dispose = async () => {
+    await cli('down').catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+  };
+  return { cli, dispose };
+}
+
+/** Runs `fn` against a throwaway stack, with the variables `pnpm stack env` prints. */
+export async function withThrowawayStack<T>(fn: (env: Record<string, string>) => Promise<T>): Promise<T> {
+  const stack = await throwawayStack();
   try {
-    await cli('up');
-    const { stdout } = await cli('env');
+    await stack.cli('up');
+    const { stdout } = await stack.cli('env');
     const vars = Object.fromEntries(
       stdout
         .split('\n')
@@ -33,8 +50,7 @@ export async function withThrowawayStack<T>(fn: (env: Record<string, string>) =>
     );
     return await fn(vars);
   } finally {
-    await cli('down').catch(() => undefined);
-    rmSync(dir, { recursive: true, force: true });
+    await stack.dispose();
   }
 }
 
@@ -43,27 +59,13 @@ export async function benchStackStart(rounds = 5) {
   const cold: number[] = [];
   const warm: number[] = [];
   for (let i = 0; i < rounds; i++) {
-    const dir = mkdtempSync(join(tmpdir(), 'bulkhead-bench-stack-'));
-    chmodSync(dir, 0o755);
-    const { DATABASE_URL: _external, ...callerEnv } = process.env;
-    const env = {
-      ...callerEnv,
-      BULKHEAD_STACK_DIR: dir,
-      BULKHEAD_API_PORT: String(await freePort()),
-      BULKHEAD_DB_PORT: String(await freePort()),
-    };
-    const cli = async (command: string) => {
-      const start = Date.now();
-      await run(process.execPath, ['--import', 'tsx', 'src/cli.ts', command], { cwd: localStackDir, env });
-      return Date.now() - start;
-    };
+    const stack = await throwawayStack();
     try {
-      cold.push(await cli('up'));
-      await cli('down');
-      warm.push(await cli('up'));
-      await cli('down');
+      cold.push((await stack.cli('up')).ms);
+      await stack.cli('down');
+      warm.push((await stack.cli('up')).ms);
     } finally {
-      rmSync(dir, { recursive: true, force: true });
+      await stack.dispose();
     }
   }
   return {
