@@ -48,9 +48,10 @@ export function withTenant<T>(
 ): Promise<T> {
   return inRequestTransaction(
     context.claims,
-    (client) =>
-      `select private.current_tenant_id() = ${client.escapeLiteral(context.tenantId)}::uuid as live,
-              private.current_tenant_role() as role`,
+    // The role of the caller's membership in the token's tenant, read only while that membership
+    // and the session are live: one helper call answers both "still allowed?" and "as what?".
+    // (offset 0 keeps the subquery, so the helper runs once.)
+    () => 'select r.role is not null as live, r.role from (select private.current_tenant_role() as role offset 0) r',
     () => new TenantAccessLostError(),
     (db, live) => fn(db, { ...context, tenantRole: (live.role as TenantRole | null) ?? context.tenantRole }),
     options,
