@@ -76,9 +76,15 @@ export async function runTenantAction<S extends z.ZodType, T>(
   if (!parsed.success) return invalidInput(parsed.error);
   try {
     const context = await resolveContext();
-    if (!can(context.tenantRole, definition.permission))
-      throw new PermissionDeniedError(definition.permission, context.tenantRole);
-    const data = await withTenant(context, (db) => definition.run({ db, input: parsed.data, context }), options);
+    const data = await withTenant(
+      context,
+      (db, live) => {
+        // The role as the database has it now, not as the token remembers it.
+        if (!can(live.tenantRole, definition.permission)) throw new PermissionDeniedError(definition.permission, live.tenantRole);
+        return definition.run({ db, input: parsed.data, context: live });
+      },
+      options,
+    );
     return { ok: true, data };
   } catch (error) {
     return actionFailure(error);

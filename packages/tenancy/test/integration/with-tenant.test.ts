@@ -143,6 +143,21 @@ describe('runTenantAction', () => {
     expect(await titles(acme.owner)).not.toContain('after demotion');
   });
 
+  it('decides the permission on the role the database has now, before the handler runs', async () => {
+    const admin = await addMember(kit, acme.owner, 'admin');
+    let ran = 0;
+    const invite = { permission: 'members.invite' as const, input: z.object({}), run: async () => ++ran };
+    // Positive control: an admin may invite.
+    expect(await runTenantAction(invite, async () => contextOf(admin), {}, { pool: kit.appServer })).toMatchObject({ ok: true });
+    // Demoted to member: the token still says admin; the wrapper refuses without running the handler.
+    await kit.rpc(acme.owner, 'select public.change_member_role($1, $2)', [admin.user.id, 'member']);
+    expect(await runTenantAction(invite, async () => contextOf(admin), {}, { pool: kit.appServer })).toMatchObject({
+      ok: false,
+      code: 'forbidden',
+    });
+    expect(ran).toBe(1);
+  });
+
   it('maps a removed member to access_lost and a signed-out user to unauthenticated', async () => {
     const member = await addMember(kit, acme.owner, 'member');
     await kit.rpc(acme.owner, 'select public.remove_member($1)', [member.user.id]);
