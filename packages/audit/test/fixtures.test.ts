@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { prepareDatabase } from '@bulkhead/local-stack';
 import { createEmptyDatabase, LOCAL_DB_PASSWORD, type TestDatabase } from '@bulkhead/local-stack/testing';
 import pg from 'pg';
@@ -8,7 +7,7 @@ import { checks } from '../src/checks';
 import type { AuditResult } from '../src/engine';
 import { liveCatalog } from '../src/live';
 import { staticCatalog } from '../src/static';
-import { catalogSummary, comparable, fixtureConfig, fixtureNames, fixturesDir, idsAndObjects } from './helpers';
+import { catalogSummary, comparable, fixtureConfig, fixtureDir, fixtureNames, idsAndObjects } from './helpers';
 
 /**
  * Every check is proven by a fixture: a migrations folder that violates it exactly once. Static
@@ -78,7 +77,7 @@ describe('fixtures', () => {
   });
 
   describe.each(fixtureNames())('%s', (name) => {
-    const dir = join(fixturesDir, name);
+    const dir = fixtureDir(name);
     const config = fixtureConfig(name);
     let staticResult: AuditResult;
 

@@ -1,4 +1,5 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { modeSpecificChecks } from '../src/checks';
@@ -14,9 +15,25 @@ export const kitConfigPath = join(repoRoot, 'supabase', 'tenancy-audit.json');
 
 export function fixtureNames(): string[] {
   return readdirSync(fixturesDir, { withFileTypes: true })
-    .filter((entry) => entry.isDirectory())
+    .filter((entry) => entry.isDirectory() && !entry.name.startsWith('_'))
     .map((entry) => entry.name)
     .sort();
+}
+
+/**
+ * A fixture's migrations folder: the fixture's own files on top of the shared base in
+ * fixtures/_shared (roles, the private schema, a minimal tenant helper), unless the fixture brings
+ * its own first migration (20260101000000_*), as the unparseable one does.
+ */
+export function fixtureDir(name: string): string {
+  const own = readdirSync(join(fixturesDir, name));
+  const shared = own.some((file) => file.startsWith('20260101000000_')) ? [] : readdirSync(join(fixturesDir, '_shared'));
+  // Named after the fixture, so reported locations read <fixture>/<file>.
+  const dir = join(mkdtempSync(join(tmpdir(), 'bulkhead-audit-fixture-')), name);
+  mkdirSync(dir);
+  for (const file of shared) copyFileSync(join(fixturesDir, '_shared', file), join(dir, file));
+  for (const file of own) copyFileSync(join(fixturesDir, name, file), join(dir, file));
+  return dir;
 }
 
 export function fixtureConfig(name: string): AuditConfig {
