@@ -25,6 +25,8 @@ test('two tenants each see only their own documents; search and edit work', asyn
 
   // Edit, with a field error first: blanks pass the browser's `required` but not the server.
   await acme.page.getByRole('link', { name: 'Acme budget' }).click();
+  // The list page has a Title field too: wait for the editor before typing.
+  await expect(acme.page).toHaveURL(/\/documents\/[0-9a-f-]{36}$/);
   await acme.page.getByLabel('Title').fill('   ');
   await acme.page.getByRole('button', { name: 'Save' }).click();
   await expect(acme.page.getByText('Give the document a title.')).toBeVisible();
