@@ -75,3 +75,25 @@ test('replaying an already-rotated refresh token from a copied cookie jar ends t
   await attacker.close();
   await victim.context.close();
 });
+
+test('changing the password keeps this browser signed in and ends the other one', async ({ browser }) => {
+  const first = await userWithWorkspace(browser, 'ada', 'Acme');
+  const second = await newUserContext(browser);
+  await signIn(second.page, first.email);
+  await expect(second.page).toHaveURL(/\/documents$/);
+
+  await first.page.goto('/account');
+  await first.page.getByLabel('New password', { exact: true }).fill('a brand new secret');
+  await first.page.getByLabel('Repeat new password').fill('a brand new secret');
+  await first.page.getByRole('button', { name: 'Change password' }).click();
+  await expect(first.page.getByRole('status')).toContainText('Password changed');
+
+  await second.page.goto('/documents');
+  await expect(second.page).toHaveURL(/\/sign-in/);
+  // Positive control: the browser that changed it keeps working.
+  await first.page.goto('/documents');
+  await expect(first.page).toHaveURL(/\/documents$/);
+
+  await first.context.close();
+  await second.context.close();
+});

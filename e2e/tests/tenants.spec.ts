@@ -83,3 +83,24 @@ test("IDOR: another tenant's document URL is a 404, and tampered action ids chan
   await acme.context.close();
   await globex.context.close();
 });
+
+test('the document list pages through a tenant with more documents than fit a page', async ({ browser }) => {
+  test.setTimeout(120_000);
+  const acme = await userWithWorkspace(browser, 'ada', 'Acme');
+  for (let i = 1; i <= 21; i++) {
+    await acme.page.getByLabel('Title').fill(`Note ${String(i).padStart(2, '0')}`);
+    await acme.page.getByRole('button', { name: 'Create document' }).click();
+    await expect(acme.page.getByRole('link', { name: `Note ${String(i).padStart(2, '0')}` })).toBeVisible();
+  }
+  await acme.page.goto('/documents');
+  const list = acme.page.getByRole('list', { name: 'Documents' });
+  await expect(list.getByRole('listitem')).toHaveCount(20);
+  await expect(acme.page.getByText('Page 1 of 2')).toBeVisible();
+  // Newest first: the oldest note is on page 2.
+  await expect(list.getByRole('link', { name: 'Note 01' })).toHaveCount(0);
+  await acme.page.getByRole('link', { name: 'Next →' }).click();
+  await expect(acme.page.getByText('Page 2 of 2')).toBeVisible();
+  await expect(list.getByRole('listitem')).toHaveCount(1);
+  await expect(list.getByRole('link', { name: 'Note 01' })).toBeVisible();
+  await acme.context.close();
+});
