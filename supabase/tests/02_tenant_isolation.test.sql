@@ -7,100 +7,32 @@ set local search_path = extensions, public;
 
 select plan(25);
 
--- Helpers for this file only (temporary functions, gone at rollback) ----------------------------
---   sign_up(label[, user_metadata])  an auth.users row, e-mail <label>@pgtap.test
---   sign_in(label)                   a new live auth.sessions row for that user
---   input_claims(label)              the claims Supabase Auth hands the hook (GoTrue's shape)
---   token(label)                     the access-token claims the real claims hook issues right now
---   act_as(claims)                   the request role and claims, transaction-local, as PostgREST
---                                    sets them (`reset role` returns to postgres)
---   join_tenant(inviter, invitee, role)  invite_member + accept_invitation, as the two users
-create temporary table test_sessions (label text primary key, session_id uuid not null);
-
-create function pg_temp.sign_up(label text, user_metadata jsonb default '{}') returns uuid
-language sql as $$
-  insert into auth.users (instance_id, id, aud, role, email, raw_app_meta_data, raw_user_meta_data, created_at, updated_at)
-  values ('00000000-0000-0000-0000-000000000000', gen_random_uuid(), 'authenticated', 'authenticated',
-          label || '@pgtap.test', '{"provider": "email", "providers": ["email"]}', user_metadata, now(), now())
-  returning id
-$$;
-
-create function pg_temp.user_id(label text) returns uuid
-language sql stable as $$ select id from auth.users where email = label || '@pgtap.test' $$;
-
-create function pg_temp.sign_in(who text) returns uuid
-language plpgsql as $$
-declare
-  new_session uuid := gen_random_uuid();
-begin
-  insert into auth.sessions (id, user_id, created_at, updated_at, aal) values (new_session, pg_temp.user_id(who), now(), now(), 'aal1');
-  insert into test_sessions (label, session_id) values (who, new_session)
-    on conflict on constraint test_sessions_pkey do update set session_id = excluded.session_id;
-  return new_session;
-end
-$$;
-
-create function pg_temp.input_claims(who text) returns jsonb
-language sql as $$
-  select jsonb_build_object(
-    'aud', 'authenticated', 'iat', extract(epoch from now())::bigint, 'exp', extract(epoch from now())::bigint + 3600,
-    'iss', 'http://127.0.0.1:54321/auth/v1', 'sub', u.id, 'email', u.email, 'phone', '', 'role', 'authenticated',
-    'aal', 'aal1', 'amr', jsonb_build_array(jsonb_build_object('method', 'password', 'timestamp', extract(epoch from now())::bigint)),
-    'session_id', s.session_id, 'is_anonymous', false,
-    'app_metadata', u.raw_app_meta_data, 'user_metadata', u.raw_user_meta_data)
-  from auth.users u join test_sessions s on s.label = who
-  where u.id = pg_temp.user_id(who)
-$$;
-
-create function pg_temp.token(who text) returns jsonb
-language sql as $$
-  select private.custom_access_token_hook(jsonb_build_object(
-    'user_id', pg_temp.user_id(who), 'authentication_method', 'password', 'claims', pg_temp.input_claims(who))) -> 'claims'
-$$;
-
-create function pg_temp.act_as(claims jsonb) returns void
-language sql as $$
-  select set_config('request.jwt.claims', claims::text, true), set_config('role', 'authenticated', true)
-$$;
-
-create function pg_temp.join_tenant(inviter text, invitee text, role text) returns void
-language plpgsql as $$
-declare
-  invitation_token text;
-begin
-  perform pg_temp.act_as(pg_temp.token(inviter));
-  invitation_token := public.invite_member(invitee || '@pgtap.test', role);
-  reset role;
-  perform pg_temp.act_as(pg_temp.token(invitee));
-  perform public.accept_invitation(invitation_token);
-  reset role;
-end
-$$;
+-- Helpers (sign_up, sign_in, token, act_as, join_tenant): supabase/tests/00_test_helpers.sql
 
 -- Fixture: tenants A and B -----------------------------------------------------------------------
 select from unnest(array['owner_a', 'member_a', 'viewer_a', 'removed_a', 'revoked_a', 'spoofer_a', 'owner_b', 'member_b']) label,
-  pg_temp.sign_up(label), pg_temp.sign_in(label);
+  tests.sign_up(label), tests.sign_in(label);
 
-select from pg_temp.act_as(pg_temp.token('owner_a'));
+select from tests.act_as(tests.token('owner_a'));
 select from set_config('tests.a', public.create_tenant('Tenant A', 'pgtap-tenant-a')::text, true);
 reset role;
-select from pg_temp.act_as(pg_temp.token('owner_a'));
+select from tests.act_as(tests.token('owner_a'));
 insert into public.documents (title) values ('A plan');
 reset role;
 
-select from pg_temp.act_as(pg_temp.token('owner_b'));
+select from tests.act_as(tests.token('owner_b'));
 select from set_config('tests.b', public.create_tenant('Tenant B', 'pgtap-tenant-b')::text, true);
 reset role;
-select from pg_temp.act_as(pg_temp.token('owner_b'));
+select from tests.act_as(tests.token('owner_b'));
 insert into public.documents (title) values ('B plan');
 reset role;
 
 select from (values ('member_a', 'member'), ('viewer_a', 'viewer'), ('removed_a', 'member'), ('revoked_a', 'member'), ('spoofer_a', 'member')) v(label, role),
-  pg_temp.join_tenant('owner_a', v.label, v.role);
-select from pg_temp.join_tenant('owner_b', 'member_b', 'member');
+  tests.join_tenant('owner_a', v.label, v.role);
+select from tests.join_tenant('owner_b', 'member_b', 'member');
 
 -- A member of A -----------------------------------------------------------------------------------
-select from pg_temp.act_as(pg_temp.token('member_a'));
+select from tests.act_as(tests.token('member_a'));
 select is((select count(*)::int from public.documents), 1, 'member of A: reads A''s document (no WHERE clause)');
 select is(
   (select count(*)::int from public.documents where tenant_id = current_setting('tests.b')::uuid)
@@ -132,7 +64,7 @@ select throws_ok($$ select public.invite_member('x@pgtap.test', 'member') $$, '4
 reset role;
 
 -- A member of B, the mirror image ---------------------------------------------------------------
-select from pg_temp.act_as(pg_temp.token('member_b'));
+select from tests.act_as(tests.token('member_b'));
 select is(
   (select array_agg(distinct tenant_id::text) from public.documents), array[current_setting('tests.b')],
   'member of B: reads B''s documents only'
@@ -143,44 +75,44 @@ select is(count(*)::int, 0, 'member of B: renames nothing of A') from renamed;
 reset role;
 
 -- A viewer of A -----------------------------------------------------------------------------------
-select from pg_temp.act_as(pg_temp.token('viewer_a'));
+select from tests.act_as(tests.token('viewer_a'));
 select is((select count(*)::int from public.documents where title = 'A plan'), 1, 'viewer of A: reads A''s documents');
 select throws_ok($$ insert into public.documents (title) values ('viewer wrote this') $$, '42501', null, 'viewer of A: cannot create documents');
 reset role;
 
 -- A removed member, with the token issued while still a member ---------------------------------
-select from set_config('tests.removed_token', pg_temp.token('removed_a')::text, true);
-select from pg_temp.act_as(current_setting('tests.removed_token')::jsonb);
+select from set_config('tests.removed_token', tests.token('removed_a')::text, true);
+select from tests.act_as(current_setting('tests.removed_token')::jsonb);
 select is((select count(*)::int from public.documents where title = 'A plan'), 1, 'removed member, before removal: reads A (positive control)');
 reset role;
-select from set_config('tests.removed_id', pg_temp.user_id('removed_a')::text, true);
-select from pg_temp.act_as(pg_temp.token('owner_a'));
+select from set_config('tests.removed_id', tests.user_id('removed_a')::text, true);
+select from tests.act_as(tests.token('owner_a'));
 select from public.remove_member(current_setting('tests.removed_id')::uuid);
 reset role;
 select is(current_setting('tests.removed_token')::jsonb -> 'app_metadata' ->> 'tenant_id', current_setting('tests.a'), 'the removed member''s token still claims A');
-select from pg_temp.act_as(current_setting('tests.removed_token')::jsonb);
+select from tests.act_as(current_setting('tests.removed_token')::jsonb);
 select is((select count(*)::int from public.documents) + (select count(*)::int from public.tenants) + (select count(*)::int from public.memberships), 0,
   'removed member: reads nothing on the very next query');
 select throws_ok($$ insert into public.documents (title) values ('still here') $$, '42501', null, 'removed member: writes nothing');
 reset role;
 
 -- A revoked session, with a token issued before sign-out -----------------------------------------
-select from set_config('tests.revoked_token', pg_temp.token('revoked_a')::text, true);
-select from pg_temp.act_as(current_setting('tests.revoked_token')::jsonb);
+select from set_config('tests.revoked_token', tests.token('revoked_a')::text, true);
+select from tests.act_as(current_setting('tests.revoked_token')::jsonb);
 select is((select count(*)::int from public.documents where title = 'A plan'), 1, 'revoked session, before sign-out: reads A (positive control)');
 reset role;
-delete from auth.sessions where id = (select session_id from test_sessions where label = 'revoked_a');
-select from pg_temp.act_as(current_setting('tests.revoked_token')::jsonb);
+delete from auth.sessions where id = (select session_id from tests.sessions where label = 'revoked_a');
+select from tests.act_as(current_setting('tests.revoked_token')::jsonb);
 select is((select count(*)::int from public.documents) + (select count(*)::int from public.tenants) + (select count(*)::int from public.memberships), 0,
   'revoked session: reads nothing on the very next query');
 reset role;
 
 -- A member of A who wrote B's tenant_id into user_metadata --------------------------------------
 update auth.users set raw_user_meta_data = jsonb_build_object('tenant_id', current_setting('tests.b'), 'tenant_role', 'owner')
- where id = pg_temp.user_id('spoofer_a');
-select from set_config('tests.spoofer_token', pg_temp.token('spoofer_a')::text, true);
+ where id = tests.user_id('spoofer_a');
+select from set_config('tests.spoofer_token', tests.token('spoofer_a')::text, true);
 select is(current_setting('tests.spoofer_token')::jsonb -> 'user_metadata' ->> 'tenant_id', current_setting('tests.b'), 'the spoofer''s token carries B in user_metadata');
-select from pg_temp.act_as(current_setting('tests.spoofer_token')::jsonb);
+select from tests.act_as(current_setting('tests.spoofer_token')::jsonb);
 select is(
   (select array_agg(distinct tenant_id::text) from public.documents), array[current_setting('tests.a')],
   'user_metadata spoof: still reads A only, nothing of B'

@@ -111,6 +111,8 @@ export async function createTestDatabase(cluster: TestCluster): Promise<TestData
   const name = uniqueName('bulkhead_test');
   await withClient(cluster.superuserUrl, async (client) => {
     await client.query(`create database ${quoteIdent(name)} template ${quoteIdent(cluster.template)}`);
+    // Database privileges are not copied from a template; postgres may create schemas, as on Supabase.
+    await client.query(`grant create, temporary on database ${quoteIdent(name)} to postgres`);
   });
   return describeDatabase(cluster, name);
 }
