@@ -16,6 +16,8 @@ const schema = z.object({
   // else takes the ports from supabase/config.toml.
   BULKHEAD_API_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   BULKHEAD_DB_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  // Test suites: run against this server (a superuser login) instead of a throwaway embedded one.
+  TEST_DATABASE_URL: z.string().url('TEST_DATABASE_URL must be a superuser postgres:// URL').optional(),
 });
 
 const parsed = schema.safeParse(process.env);
@@ -28,4 +30,5 @@ export const stackEnv = {
   stackDir: resolve(repoRoot, parsed.data.BULKHEAD_STACK_DIR ?? '.bulkhead'),
   apiPort: parsed.data.BULKHEAD_API_PORT,
   dbPort: parsed.data.BULKHEAD_DB_PORT,
+  testDatabaseUrl: parsed.data.TEST_DATABASE_URL,
 };

@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { z } from 'zod';
 import { bootstrapCluster } from '../bootstrap/index';
 import { quoteIdent, withClient, withDatabase, withLogin } from '../db';
+import { stackEnv } from '../env';
 import { LOCAL_DB_PASSWORD } from '../keys';
 import { freePort } from '../ports';
 import { startEmbeddedPostgres } from '../postgres';
@@ -15,12 +15,6 @@ import { prepareDatabase } from '../prepare-database';
  * server in TEST_DATABASE_URL, e.g. the system PostgreSQL 15), with a migrated template
  * database that each test file clones. It never touches the developer's .bulkhead/ stack.
  */
-
-const testEnv = z
-  .object({
-    TEST_DATABASE_URL: z.string().url('TEST_DATABASE_URL must be a superuser postgres:// URL').optional(),
-  })
-  .parse(process.env);
 
 /** What a vitest globalSetup hands to the test files (JSON-serialisable). */
 export interface TestCluster {
@@ -40,8 +34,8 @@ function uniqueName(prefix: string): string {
 export async function startTestCluster(): Promise<StartedTestCluster> {
   let superuserUrl: string;
   let stopServer = async () => {};
-  if (testEnv.TEST_DATABASE_URL) {
-    superuserUrl = testEnv.TEST_DATABASE_URL;
+  if (stackEnv.testDatabaseUrl) {
+    superuserUrl = stackEnv.testDatabaseUrl;
   } else {
     const dir = mkdtempSync(join(tmpdir(), 'bulkhead-test-'));
     chmodSync(dir, 0o755); // the server may run as the OS user postgres
