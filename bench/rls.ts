@@ -121,3 +121,48 @@ export async function withoutRevocationChecks<T>(admin: pg.Client, fn: () => Pro
     for (const { def } of originals) await admin.query(def);
   }
 }
+
+/**
+ * An alternative shape for the benchmark only: the tenant helpers as one query each, owned by
+ * postgres (BYPASSRLS), checking membership and session together. Cheaper, but the helpers would
+ * no longer be bound by FORCE (ARCHITECTURE.md keeps them owned by tenancy_owner); measured here
+ * so the trade-off can be decided on numbers. Restores the kit's helpers afterwards.
+ */
+export async function withSingleQueryHelpers<T>(admin: pg.Client, fn: () => Promise<T>): Promise<T> {
+  const helpers = ['current_tenant_id', 'current_tenant_role'];
+  const { rows: originals } = await admin.query<{ def: string; name: string }>(
+    `select pg_get_functiondef(p.oid) as def, p.proname as name from pg_proc p
+      where p.pronamespace = 'private'::regnamespace and p.proname = any($1)`,
+    [helpers],
+  );
+  const body = (column: string) => `
+    declare
+      claims jsonb := private.request_claims();
+      claimed_tenant uuid := private.uuid_or_null(claims -> 'app_metadata' ->> 'tenant_id');
+      subject uuid := private.uuid_or_null(claims ->> 'sub');
+      session uuid := private.uuid_or_null(claims ->> 'session_id');
+    begin
+      return (
+        select m.${column}
+        from public.memberships m
+        join auth.sessions s on s.id = session and s.user_id = subject and (s.not_after is null or s.not_after > pg_catalog.now())
+        where m.tenant_id = claimed_tenant and m.user_id = subject
+          and (not exists (select 1 from auth.refresh_tokens r where r.session_id = session)
+               or exists (select 1 from auth.refresh_tokens r where r.session_id = session and r.revoked = false))
+      );
+    end`;
+  await admin.query(`
+    create or replace function private.current_tenant_id() returns uuid language plpgsql stable security definer set search_path = ''
+      as $$${body('tenant_id')}$$;
+    create or replace function private.current_tenant_role() returns text language plpgsql stable security definer set search_path = ''
+      as $$${body('role')}$$;
+    alter function private.current_tenant_id() owner to postgres;
+    alter function private.current_tenant_role() owner to postgres;`);
+  try {
+    return await fn();
+  } finally {
+    for (const { def } of originals) await admin.query(def);
+    await admin.query(`alter function private.current_tenant_id() owner to tenancy_owner;
+      alter function private.current_tenant_role() owner to tenancy_owner;`);
+  }
+}
