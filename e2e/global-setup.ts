@@ -1,6 +1,6 @@
-import { startWorld, stopWorld } from './harness';
+import { startWorld } from './harness';
 
+/** One world for every spec; the returned function is Playwright's global teardown. */
 export default async function globalSetup() {
-  await startWorld();
-  return stopWorld;
+  return startWorld();
 }

@@ -1,48 +1,16 @@
-import { execFile } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort } from '../src/ports';
+import { createThrowawayStack } from '../src/throwaway-stack';
 
 /**
  * Drives `pnpm stack` the way a developer does, on its own data directory and ports, so it can
  * run beside a developer's stack. Start-up times are printed (benchmarks own the numbers).
  */
-const run = promisify(execFile);
-const stackDir = mkdtempSync(join(tmpdir(), 'bulkhead-stack-'));
-chmodSync(stackDir, 0o755);
-const ports = { api: await freePort(), db: await freePort() };
-// Always the embedded server: a DATABASE_URL in the caller's environment must not leak in.
-const { DATABASE_URL: _ignored, ...callerEnv } = process.env;
-const env = {
-  ...callerEnv,
-  BULKHEAD_STACK_DIR: stackDir,
-  BULKHEAD_API_PORT: String(ports.api),
-  BULKHEAD_DB_PORT: String(ports.db),
-};
+const throwaway = await createThrowawayStack();
+const { ports } = throwaway;
+const stack = throwaway.cli;
 
-async function stack(...args: string[]) {
-  const started = Date.now();
-  const result = await run(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { env, cwd: join(__dirname, '..') });
-  return { ...result, ms: Date.now() - started };
-}
-
-function parseEnv(text: string): Record<string, string> {
-  return Object.fromEntries(
-    text
-      .split('\n')
-      .filter((line) => /^[A-Z_]+=/.test(line))
-      .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
-  );
-}
-
-afterAll(async () => {
-  await stack('down').catch(() => undefined);
-  rmSync(stackDir, { recursive: true, force: true });
-});
+afterAll(() => throwaway.dispose());
 
 describe('pnpm stack', () => {
   it('up, status, env, reset, down, and a warm restart', async () => {
@@ -53,7 +21,7 @@ describe('pnpm stack', () => {
     const status = await stack('status');
     expect(status.stdout).toContain(`embedded PostgreSQL 17 on 127.0.0.1:${ports.db}`);
 
-    const vars = parseEnv((await stack('env')).stdout);
+    const vars = await throwaway.env();
     expect(Object.keys(vars)).toEqual(
       expect.arrayContaining([
         'API_URL',
