@@ -98,43 +98,49 @@ export async function requestRatios(urls: { appServer: string; bypass: string },
 }
 
 /**
- * Replaces the tenant helpers with claims-only versions (no membership or session check) for
- * the duration of `fn`, then restores the originals: prices immediate revocation on its own.
+ * Runs `fn` with some tenant helpers replaced by `replacement` (SQL run as the superuser), then
+ * puts the kit's definitions and owners back.
  */
-export async function withoutRevocationChecks<T>(admin: pg.Client, fn: () => Promise<T>): Promise<T> {
-  const helpers = ['current_user_id', 'current_tenant_id', 'current_tenant_role'];
-  const { rows: originals } = await admin.query<{ def: string }>(
-    `select pg_get_functiondef(p.oid) as def from pg_proc p
-      where p.pronamespace = 'private'::regnamespace and p.proname = any($1)`,
-    [helpers],
+async function withReplacedHelpers<T>(admin: pg.Client, names: string[], replacement: string, fn: () => Promise<T>): Promise<T> {
+  const { rows: originals } = await admin.query<{ def: string; signature: string; owner: string }>(
+    `select pg_get_functiondef(p.oid) as def, p.oid::regprocedure::text as signature, pg_get_userbyid(p.proowner) as owner
+       from pg_proc p where p.pronamespace = 'private'::regnamespace and p.proname = any($1)`,
+    [names],
   );
-  await admin.query(`
+  await admin.query(replacement);
+  try {
+    return await fn();
+  } finally {
+    for (const { def, signature, owner } of originals) {
+      await admin.query(def);
+      await admin.query(`alter function ${signature} owner to ${owner}`);
+    }
+  }
+}
+
+/** Claims-only helpers (no membership or session check): prices immediate revocation on its own. */
+export function withoutRevocationChecks<T>(admin: pg.Client, fn: () => Promise<T>): Promise<T> {
+  return withReplacedHelpers(
+    admin,
+    ['current_user_id', 'current_tenant_id', 'current_tenant_role'],
+    `
     create or replace function private.current_user_id() returns uuid language sql stable security definer set search_path = ''
       as $$ select private.uuid_or_null(private.request_claims() ->> 'sub') $$;
     create or replace function private.current_tenant_id() returns uuid language plpgsql stable security definer set search_path = ''
       as $$ begin return private.uuid_or_null(private.request_claims() -> 'app_metadata' ->> 'tenant_id'); end $$;
     create or replace function private.current_tenant_role() returns text language plpgsql stable security definer set search_path = ''
-      as $$ begin return private.request_claims() -> 'app_metadata' ->> 'tenant_role'; end $$;`);
-  try {
-    return await fn();
-  } finally {
-    for (const { def } of originals) await admin.query(def);
-  }
+      as $$ begin return private.request_claims() -> 'app_metadata' ->> 'tenant_role'; end $$;`,
+    fn,
+  );
 }
 
 /**
  * An alternative shape for the benchmark only: the tenant helpers as one query each, owned by
  * postgres (BYPASSRLS), checking membership and session together. Cheaper, but the helpers would
  * no longer be bound by FORCE (ARCHITECTURE.md keeps them owned by tenancy_owner); measured here
- * so the trade-off can be decided on numbers. Restores the kit's helpers afterwards.
+ * so the trade-off can be decided on numbers.
  */
-export async function withSingleQueryHelpers<T>(admin: pg.Client, fn: () => Promise<T>): Promise<T> {
-  const helpers = ['current_tenant_id', 'current_tenant_role'];
-  const { rows: originals } = await admin.query<{ def: string; name: string }>(
-    `select pg_get_functiondef(p.oid) as def, p.proname as name from pg_proc p
-      where p.pronamespace = 'private'::regnamespace and p.proname = any($1)`,
-    [helpers],
-  );
+export function withSingleQueryHelpers<T>(admin: pg.Client, fn: () => Promise<T>): Promise<T> {
   const body = (column: string) => `
     declare
       claims jsonb := private.request_claims();
@@ -151,18 +157,16 @@ export async function withSingleQueryHelpers<T>(admin: pg.Client, fn: () => Prom
                or exists (select 1 from auth.refresh_tokens r where r.session_id = session and r.revoked = false))
       );
     end`;
-  await admin.query(`
+  return withReplacedHelpers(
+    admin,
+    ['current_tenant_id', 'current_tenant_role'],
+    `
     create or replace function private.current_tenant_id() returns uuid language plpgsql stable security definer set search_path = ''
       as $$${body('tenant_id')}$$;
     create or replace function private.current_tenant_role() returns text language plpgsql stable security definer set search_path = ''
       as $$${body('role')}$$;
     alter function private.current_tenant_id() owner to postgres;
-    alter function private.current_tenant_role() owner to postgres;`);
-  try {
-    return await fn();
-  } finally {
-    for (const { def } of originals) await admin.query(def);
-    await admin.query(`alter function private.current_tenant_id() owner to tenancy_owner;
-      alter function private.current_tenant_role() owner to tenancy_owner;`);
-  }
+    alter function private.current_tenant_role() owner to postgres;`,
+    fn,
+  );
 }
