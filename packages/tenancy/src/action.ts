@@ -57,38 +57,45 @@ export interface TenantActionDefinition<S extends z.ZodType, T> {
   run: (args: { db: TenantDb; input: z.infer<S>; context: TenantContext }) => Promise<T>;
 }
 
-function invalidInput(error: z.ZodError): ActionResult<never> {
-  return {
-    ok: false,
-    code: 'invalid_input',
-    error: 'Please correct the highlighted fields.',
-    fieldErrors: z.flattenError(error).fieldErrors as Record<string, string[]>,
-  };
+/** Validates the input, runs `execute`, and turns every failure into an ActionResult. */
+async function runAction<S extends z.ZodType, T>(
+  input: S,
+  rawInput: unknown,
+  execute: (parsed: z.infer<S>) => Promise<T>,
+): Promise<ActionResult<T>> {
+  const parsed = input.safeParse(rawInput);
+  if (!parsed.success) {
+    return {
+      ok: false,
+      code: 'invalid_input',
+      error: 'Please correct the highlighted fields.',
+      fieldErrors: z.flattenError(parsed.error).fieldErrors as Record<string, string[]>,
+    };
+  }
+  try {
+    return { ok: true, data: await execute(parsed.data) };
+  } catch (error) {
+    return actionFailure(error);
+  }
 }
 
-export async function runTenantAction<S extends z.ZodType, T>(
+export function runTenantAction<S extends z.ZodType, T>(
   definition: TenantActionDefinition<S, T>,
   resolveContext: () => Promise<TenantContext>,
   rawInput: unknown,
   options?: WithTenantOptions,
 ): Promise<ActionResult<T>> {
-  const parsed = definition.input.safeParse(rawInput);
-  if (!parsed.success) return invalidInput(parsed.error);
-  try {
-    const context = await resolveContext();
-    const data = await withTenant(
-      context,
+  return runAction(definition.input, rawInput, async (input) =>
+    withTenant(
+      await resolveContext(),
       (db, live) => {
         // The role as the database has it now, not as the token remembers it.
         if (!can(live.tenantRole, definition.permission)) throw new PermissionDeniedError(definition.permission, live.tenantRole);
-        return definition.run({ db, input: parsed.data, context: live });
+        return definition.run({ db, input, context: live });
       },
       options,
-    );
-    return { ok: true, data };
-  } catch (error) {
-    return actionFailure(error);
-  }
+    ),
+  );
 }
 
 export interface UserActionDefinition<S extends z.ZodType, T> {
@@ -100,21 +107,16 @@ export interface UserActionDefinition<S extends z.ZodType, T> {
  * The same wrapper for what a signed-in user does outside any tenant: create a tenant, accept
  * an invitation, switch tenants, manage their own sessions. Runs in withSession().
  */
-export async function runUserAction<S extends z.ZodType, T>(
+export function runUserAction<S extends z.ZodType, T>(
   definition: UserActionDefinition<S, T>,
   resolveClaims: () => Promise<AccessTokenClaims>,
   rawInput: unknown,
   options?: WithTenantOptions,
 ): Promise<ActionResult<T>> {
-  const parsed = definition.input.safeParse(rawInput);
-  if (!parsed.success) return invalidInput(parsed.error);
-  try {
+  return runAction(definition.input, rawInput, async (input) => {
     const claims = await resolveClaims();
-    const data = await withSession(claims, (db) => definition.run({ db, input: parsed.data, claims }), options);
-    return { ok: true, data };
-  } catch (error) {
-    return actionFailure(error);
-  }
+    return withSession(claims, (db) => definition.run({ db, input, claims }), options);
+  });
 }
 
 /** Maps an error to what the user is told; unexpected errors are logged, not shown. */
