@@ -12,7 +12,15 @@ export type ErrorCode =
   | 'conflict'
   | 'email_exists'
   | 'email_not_confirmed'
+  | 'insufficient_aal'
   | 'invalid_credentials'
+  | 'mfa_challenge_expired'
+  | 'mfa_factor_name_conflict'
+  | 'mfa_factor_not_found'
+  | 'mfa_ip_address_mismatch'
+  | 'mfa_phone_enroll_not_enabled'
+  | 'mfa_verification_failed'
+  | 'mfa_webauthn_enroll_not_enabled'
   | 'no_authorization'
   | 'not_admin'
   | 'phone_exists'
@@ -24,6 +32,7 @@ export type ErrorCode =
   | 'session_expired'
   | 'session_not_found'
   | 'signup_disabled'
+  | 'too_many_enrolled_mfa_factors'
   | 'unexpected_failure'
   | 'user_already_exists'
   | 'user_banned'
@@ -76,6 +85,7 @@ export class CommitThenFail extends Error {
 
 export const badRequest = (code: ErrorCode, message: string) => new ApiError(400, code, message);
 export const forbidden = (code: ErrorCode, message: string) => new ApiError(403, code, message);
+export const notFound = (code: ErrorCode, message: string) => new ApiError(404, code, message);
 export const unprocessable = (code: ErrorCode, message: string) => new ApiError(422, code, message);
 export const internalError = (message: string, cause?: unknown) => new ApiError(500, 'unexpected_failure', message, cause);
 

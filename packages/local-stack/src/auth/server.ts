@@ -11,6 +11,7 @@ import { isOpenRoute, passGateway } from './gateway';
 import { fieldsOf, type Reply, type Route, type RouteRequest } from './route';
 import { adminRoutes } from './routes/admin';
 import { logoutRoutes } from './routes/logout';
+import { mfaRoutes } from './routes/mfa';
 import { publicRoutes } from './routes/public';
 import { signupRoutes } from './routes/signup';
 import { tokenRoutes } from './routes/token';
@@ -46,7 +47,15 @@ export interface RunningAuthServer {
 }
 
 const PREFIX = '/auth/v1';
-const routes: Route[] = [...publicRoutes, ...signupRoutes, ...tokenRoutes, ...userRoutes, ...logoutRoutes, ...adminRoutes];
+const routes: Route[] = [
+  ...publicRoutes,
+  ...signupRoutes,
+  ...tokenRoutes,
+  ...userRoutes,
+  ...logoutRoutes,
+  ...mfaRoutes,
+  ...adminRoutes,
+];
 
 function match(path: string): Array<{ route: Route; params: Record<string, string> }> {
   const found: Array<{ route: Route; params: Record<string, string> }> = [];

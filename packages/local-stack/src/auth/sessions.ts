@@ -93,9 +93,10 @@ export async function addAmrClaim(db: Db, sessionId: string, method: string, now
   );
 }
 
+/** Most recent first, as GoTrue's CalculateAALAndAMR sorts them. */
 export async function sessionAmr(db: Db, sessionId: string): Promise<Array<{ method: string; timestamp: number }>> {
   const { rows } = await db.query<{ method: string; updated_at: Date }>(
-    'select authentication_method as method, updated_at from auth.mfa_amr_claims where session_id = $1 order by updated_at',
+    'select authentication_method as method, updated_at from auth.mfa_amr_claims where session_id = $1 order by updated_at desc',
     [sessionId],
   );
   return rows.map((row) => ({ method: row.method, timestamp: Math.floor(row.updated_at.getTime() / 1000) }));

@@ -15,6 +15,8 @@ export interface AuthSettings {
   /** `[auth.sessions] inactivity_timeout` in seconds, when set. */
   inactivitySeconds?: number;
   enableSignup: boolean;
+  /** `site_url`; its host is the default TOTP issuer, as in GoTrue. */
+  siteUrl: string;
   minPasswordLength: number;
   accessTokenHook?: { uri: string; schema: string; name: string };
 }
@@ -35,6 +37,7 @@ export function resolveAuthSettings(config: SupabaseConfig): AuthSettings {
     timeboxSeconds: durationToSeconds(auth.sessions.timebox) || undefined,
     inactivitySeconds: durationToSeconds(auth.sessions.inactivity_timeout) || undefined,
     enableSignup: auth.enable_signup,
+    siteUrl: auth.site_url,
     minPasswordLength: auth.minimum_password_length,
     accessTokenHook,
   };

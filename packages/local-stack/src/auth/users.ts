@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from './database';
+import { type FactorRow, factorsOfUsers } from './factors';
 
 /**
  * auth.users and auth.identities: the rows GoTrue writes and the JSON it answers with. Column
@@ -57,6 +58,8 @@ export interface IdentityRow {
 export interface User {
   row: UserRow;
   identities: IdentityRow[];
+  /** MFA factors, verified or not; GET /user and token responses list them. */
+  factors: FactorRow[];
 }
 
 export async function findUserById(db: Db, id: string): Promise<User | null> {
@@ -76,7 +79,7 @@ export async function findUserByEmail(db: Db, email: string, aud = DEFAULT_AUD):
 
 async function withIdentities(db: Db, row: UserRow): Promise<User> {
   const [user] = await withIdentitiesOfAll(db, [row]);
-  return user ?? { row, identities: [] };
+  return user ?? { row, identities: [], factors: [] };
 }
 
 /** Users with their identities, in one query for all of them. */
@@ -86,7 +89,15 @@ export async function withIdentitiesOfAll(db: Db, rows: UserRow[]): Promise<User
     'select * from auth.identities where user_id = any($1::uuid[]) order by created_at, id',
     [rows.map((row) => row.id)],
   );
-  return rows.map((row) => ({ row, identities: identities.filter((identity) => identity.user_id === row.id) }));
+  const factors = await factorsOfUsers(
+    db,
+    rows.map((row) => row.id),
+  );
+  return rows.map((row) => ({
+    row,
+    identities: identities.filter((identity) => identity.user_id === row.id),
+    factors: factors.filter((factor) => factor.user_id === row.id),
+  }));
 }
 
 export function isBanned(row: UserRow, now: Date): boolean {
@@ -171,8 +182,21 @@ function identityJson(identity: IdentityRow) {
   };
 }
 
+/** GoTrue's Factor JSON (the secret never leaves the server). */
+export function factorJson(factor: FactorRow) {
+  return {
+    id: factor.id,
+    friendly_name: factor.friendly_name || undefined,
+    factor_type: factor.factor_type,
+    status: factor.status,
+    created_at: factor.created_at.toISOString(),
+    updated_at: factor.updated_at.toISOString(),
+    last_challenged_at: factor.last_challenged_at ? factor.last_challenged_at.toISOString() : null,
+  };
+}
+
 /** The user object of every GoTrue response, fields in GoTrue's order; empty optionals omitted. */
-export function userJson({ row, identities }: User) {
+export function userJson({ row, identities, factors }: User) {
   return {
     id: row.id,
     aud: row.aud ?? '',
@@ -199,5 +223,6 @@ export function userJson({ row, identities }: User) {
     banned_until: iso(row.banned_until),
     deleted_at: iso(row.deleted_at),
     is_anonymous: row.is_anonymous,
+    factors: factors.length > 0 ? factors.map(factorJson) : undefined,
   };
 }
