@@ -48,7 +48,7 @@ export async function prepareDatabase(url: string, localPassword: string, migrat
  * the stack bootstrapped itself gets the local password; on a hosted project it is set by hand
  * and kept in the deployment's environment (docs/runbook.md).
  */
-const KIT_LOGIN_ROLES = ['app_server'];
+const KIT_LOGIN_ROLES = ['app_server', 'billing_sync'];
 
 async function setLocalLoginPasswords(superuserUrl: string, localPassword: string): Promise<void> {
   await withClient(superuserUrl, async (client) => {

@@ -10,6 +10,8 @@ export function stackEnvironment(input: {
   keys: LocalApiKeys;
   /** The app_server login, when the stack knows its password (it set it). */
   appDatabaseUrl?: string;
+  /** The billing_sync login (Stripe webhooks, reconciliation), likewise. */
+  billingDatabaseUrl?: string;
 }): Record<string, string> {
   return {
     API_URL: input.apiUrl,
@@ -21,5 +23,6 @@ export function stackEnvironment(input: {
     SECRET_KEY: input.keys.secretKey,
     // Bulkhead's own: the apps' database login (see docs/runbook.md for hosted projects).
     ...(input.appDatabaseUrl ? { APP_DATABASE_URL: input.appDatabaseUrl } : {}),
+    ...(input.billingDatabaseUrl ? { BILLING_DATABASE_URL: input.billingDatabaseUrl } : {}),
   };
 }

@@ -14,6 +14,14 @@ let kit: TenancyTestKit;
 let world: TwoTenants;
 
 const tenantTables = ['tenants', 'memberships', 'invitations', 'documents', 'audit_log'];
+// Billing's tenant tables (written by billing_sync, empty in this world; packages/billing tests them).
+const billingTables = [
+  'billing_customers',
+  'billing_subscriptions',
+  'billing_subscription_items',
+  'tenant_entitlements',
+  'billing_reconciliation_runs',
+];
 
 beforeAll(async () => {
   kit = await TenancyTestKit.open(cluster);
@@ -42,7 +50,7 @@ describe('kit roles', () => {
       },
       {
         rolname: 'billing_sync',
-        rolcanlogin: false,
+        rolcanlogin: true,
         rolinherit: false,
         rolbypassrls: false,
         rolsuper: false,
@@ -77,7 +85,7 @@ describe('tenant tables', () => {
       `select c.relname as table, pg_get_userbyid(c.relowner) as owner, c.relrowsecurity as enabled, c.relforcerowsecurity as forced
          from pg_class c where c.relnamespace = 'public'::regnamespace and c.relkind in ('r', 'p') order by 1`,
     );
-    expect(rows.map((r) => r.table).sort()).toEqual([...tenantTables].sort());
+    expect(rows.map((r) => r.table).sort()).toEqual([...tenantTables, ...billingTables].sort());
     for (const row of rows) expect(row, row.table).toMatchObject({ owner: 'tenancy_owner', enabled: true, forced: true });
   });
 
@@ -142,21 +150,33 @@ describe('tenant tables', () => {
         order by 1, 2, 3`,
     );
     const granted = rows.map((r) => `${r.table}:${r.grantee}:${r.privilege}`);
+    // billing_sync (Stripe webhooks, reconciliation) writes the billing tables and nothing else.
+    const billingSync = (table: string) => ['DELETE', 'INSERT', 'SELECT', 'UPDATE'].map((p) => `${table}:billing_sync:${p}`);
     expect(granted).toEqual([
       'audit_log:authenticated:SELECT',
+      'billing_customers:authenticated:SELECT',
+      ...billingSync('billing_customers'),
+      'billing_reconciliation_runs:authenticated:SELECT',
+      ...billingSync('billing_reconciliation_runs'),
+      'billing_subscription_items:authenticated:SELECT',
+      ...billingSync('billing_subscription_items'),
+      'billing_subscriptions:authenticated:SELECT',
+      ...billingSync('billing_subscriptions'),
       'documents:authenticated:DELETE',
       'documents:authenticated:SELECT',
       'invitations:authenticated:DELETE',
       'invitations:authenticated:SELECT',
       'memberships:authenticated:DELETE',
       'memberships:authenticated:SELECT',
+      'tenant_entitlements:authenticated:SELECT',
+      ...billingSync('tenant_entitlements'),
       'tenants:authenticated:SELECT',
     ]);
     const columns = await kit.adminQuery<{ c: string }>(
       `select table_name || '.' || column_name || ':' || grantee || ':' || privilege_type as c
          from information_schema.column_privileges
         where table_schema = 'public' and privilege_type in ('INSERT', 'UPDATE')
-          and grantee in ('PUBLIC', 'anon', 'authenticated', 'service_role', 'app_server', 'billing_sync', 'supabase_auth_admin')
+          and grantee in ('PUBLIC', 'anon', 'authenticated', 'service_role', 'app_server', 'supabase_auth_admin')
         order by 1`,
     );
     expect(columns.map((r) => r.c)).toEqual([
@@ -190,13 +210,13 @@ describe('policies', () => {
       expect(row.cmd, row.name).not.toBe('ALL');
       expect(row.permissive, row.name).toBe('PERMISSIVE');
       expect(row.roles, row.name).toHaveLength(1);
-      expect(['authenticated', 'tenancy_owner', 'supabase_auth_admin'], row.name).toContain(row.roles[0]);
+      expect(['authenticated', 'tenancy_owner', 'supabase_auth_admin', 'billing_sync'], row.name).toContain(row.roles[0]);
     }
     // At most one permissive policy per table, role and command (splinter 0006).
     const keys = rows.map((r) => `${r.table}/${r.roles[0]}/${r.cmd}`);
     expect(new Set(keys).size).toBe(keys.length);
     // Every tenant table has a SELECT policy for authenticated.
-    for (const table of tenantTables) expect(keys, table).toContain(`${table}/authenticated/SELECT`);
+    for (const table of [...tenantTables, ...billingTables]) expect(keys, table).toContain(`${table}/authenticated/SELECT`);
   });
 
   it('call the helpers wrapped in (select ...), never unwrapped, and never read user_metadata', async () => {
@@ -302,15 +322,19 @@ describe('functions', () => {
       'remove_member(uuid)': 'invoker tenancy_owner +authenticated',
       'leave_tenant()': 'invoker tenancy_owner +authenticated',
     });
-    // The helpers are STABLE; in `private`, authenticated executes only what policies call.
+    // The helpers are STABLE; in `private`, authenticated executes only what policies call (and
+    // the billing limit triggers, which run as the inserting user).
     for (const row of rows.filter((r) => /^private\.current_|session_is_live|custom_access_token_hook/.test(r.fn))) {
       expect(row.volatility, row.fn).toBe('s');
     }
     expect(rows.filter((r) => r.fn.startsWith('private.') && r.authenticated).map((r) => r.fn)).toEqual([
+      'private.billing_has_paid_access(uuid)',
       'private.current_tenant_id()',
       'private.current_tenant_role()',
       'private.current_user_id()',
       'private.current_user_tenant_ids()',
+      'private.feature_limit(uuid,text)',
+      'private.has_feature(uuid,text)',
     ]);
   });
 
