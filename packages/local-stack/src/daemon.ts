@@ -10,12 +10,11 @@ import { prepareDatabase } from './prepare-database';
 import { applySeed } from './seed';
 import { stackEnvironment } from './stack-env';
 import { writeState } from './state';
-import { startStackStripe } from './stripe/stack';
 
 /**
  * The long-running stack process `pnpm stack up` starts in the background. It owns the
- * embedded PostgreSQL, the local auth server and the local Stripe stand-in, publishes its state
- * in state.json, and stops them on SIGTERM/SIGINT.
+ * embedded PostgreSQL and the local auth server, publishes its state in state.json, and stops
+ * both on SIGTERM/SIGINT. Later services (the local Stripe) join here.
  */
 async function main(): Promise<void> {
   const started = Date.now();
@@ -47,7 +46,6 @@ async function main(): Promise<void> {
     if (db.fresh) await applySeed(db.migrationUrl);
 
     const apiUrl = `http://127.0.0.1:${ports.api}`;
-    let stripeEnv: Record<string, string> = {};
     if (db.kind === 'bootstrapped') {
       // On a database that already is Supabase (supabase start), its own Auth serves the API.
       const auth = await startAuthServer({
@@ -59,11 +57,6 @@ async function main(): Promise<void> {
         keys,
       });
       stoppers.push(auth.stop);
-      // The Stripe stand-in comes with the stack's own services; with supabase start or a real
-      // Stripe account the apps get STRIPE_* from their own environment instead.
-      const stripe = await startStackStripe({ apiPort: ports.api, statePath: paths.stripeState });
-      stoppers.push(stripe.stop);
-      stripeEnv = stripe.env;
     }
 
     writeState(paths.state, {
@@ -71,17 +64,13 @@ async function main(): Promise<void> {
       status: 'ready',
       postgres: postgres ? 'embedded' : 'external',
       database: db.kind,
-      env: {
-        ...stackEnvironment({
-          apiUrl,
-          migrationUrl: db.migrationUrl,
-          keys,
-          appDatabaseUrl: db.kind === 'bootstrapped' ? withLogin(db.migrationUrl, 'app_server', LOCAL_DB_PASSWORD) : undefined,
-          billingDatabaseUrl:
-            db.kind === 'bootstrapped' ? withLogin(db.migrationUrl, 'billing_sync', LOCAL_DB_PASSWORD) : undefined,
-        }),
-        ...stripeEnv,
-      },
+      env: stackEnvironment({
+        apiUrl,
+        migrationUrl: db.migrationUrl,
+        keys,
+        appDatabaseUrl: db.kind === 'bootstrapped' ? withLogin(db.migrationUrl, 'app_server', LOCAL_DB_PASSWORD) : undefined,
+        billingDatabaseUrl: db.kind === 'bootstrapped' ? withLogin(db.migrationUrl, 'billing_sync', LOCAL_DB_PASSWORD) : undefined,
+      }),
       readyInMs: Date.now() - started,
     });
   } catch (error) {
