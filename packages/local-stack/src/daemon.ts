@@ -69,7 +69,8 @@ async function main(): Promise<void> {
         migrationUrl: db.migrationUrl,
         keys,
         appDatabaseUrl: db.kind === 'bootstrapped' ? withLogin(db.migrationUrl, 'app_server', LOCAL_DB_PASSWORD) : undefined,
-        billingDatabaseUrl: db.kind === 'bootstrapped' ? withLogin(db.migrationUrl, 'billing_sync', LOCAL_DB_PASSWORD) : undefined,
+        billingDatabaseUrl:
+          db.kind === 'bootstrapped' ? withLogin(db.migrationUrl, 'billing_sync', LOCAL_DB_PASSWORD) : undefined,
       }),
       readyInMs: Date.now() - started,
     });
