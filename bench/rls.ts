@@ -61,6 +61,36 @@ export async function statementRatios(urls: { appServer: string; bypass: string 
   }
 }
 
+/**
+ * What one call of `private.current_tenant_id()` costs inside the database, without the network:
+ * a statement calling it per row over N rows minus the same statement without it, divided by N.
+ * Policies call it once per statement, so this is the per-statement price of the check.
+ */
+export async function helperCallMicros(urls: { appServer: string }, tenant: MeasuredTenant, rounds: number) {
+  const client = new pg.Client({ connectionString: urls.appServer });
+  const calls = 5_000;
+  await client.connect();
+  try {
+    await client.query('begin');
+    await client.query('set local role authenticated');
+    await client.query(`select set_config('request.jwt.claims', $1, true)`, [JSON.stringify(tenant.claims)]);
+    const withHelper = `select count(private.current_tenant_id()) from generate_series(1, ${calls})`;
+    const without = `select count(1) from generate_series(1, ${calls})`;
+    const { rows } = await client.query<{ count: string }>(withHelper);
+    if (Number(rows[0]?.count) !== calls) throw new Error('current_tenant_id() returned NULL for the measured tenant');
+    const timed = await interleaved(
+      rounds,
+      () => client.query(withHelper),
+      () => client.query(without),
+      3,
+    );
+    await client.query('rollback');
+    return ((percentile(timed.a, 50) - percentile(timed.b, 50)) * 1000) / calls;
+  } finally {
+    await client.end();
+  }
+}
+
 /** Request level: the whole withTenant() transaction vs. BEGIN; query; COMMIT without RLS. */
 export async function requestRatios(urls: { appServer: string; bypass: string }, tenant: MeasuredTenant, runs: number) {
   const appPool = new pg.Pool({ connectionString: urls.appServer, max: 1 });
@@ -118,43 +148,63 @@ async function withReplacedHelpers<T>(admin: pg.Client, names: string[], replace
   }
 }
 
-/** Claims-only helpers (no membership or session check): prices immediate revocation on its own. */
+/** The claims GUC parsed once and the tenant claim's UUID shape checked, as the kit's helpers do it. */
+const CLAIMED_TENANT = `
+    claimed text := coalesce(nullif(pg_catalog.current_setting('request.jwt.claims', true), '')::jsonb, '{}'::jsonb)
+      -> 'app_metadata' ->> 'tenant_id';
+    uuid_shape constant text := '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';`;
+
+/**
+ * Claims-only helpers (no membership or session check, the token is trusted until it expires):
+ * prices immediate revocation on its own. Written like the kit's helpers, so the difference is
+ * the checks and nothing else.
+ */
 export function withoutRevocationChecks<T>(admin: pg.Client, fn: () => Promise<T>): Promise<T> {
+  const body = (expression: string) => `
+    declare ${CLAIMED_TENANT}
+    begin
+      if claimed is null or claimed !~ uuid_shape then return null; end if;
+      return ${expression};
+    end`;
   return withReplacedHelpers(
     admin,
-    ['current_user_id', 'current_tenant_id', 'current_tenant_role'],
+    ['current_tenant_id', 'current_tenant_role'],
     `
-    create or replace function private.current_user_id() returns uuid language sql stable security definer set search_path = ''
-      as $$ select private.uuid_or_null(private.request_claims() ->> 'sub') $$;
     create or replace function private.current_tenant_id() returns uuid language plpgsql stable security definer set search_path = ''
-      as $$ begin return private.uuid_or_null(private.request_claims() -> 'app_metadata' ->> 'tenant_id'); end $$;
+      as $$${body('claimed::uuid')}$$;
     create or replace function private.current_tenant_role() returns text language plpgsql stable security definer set search_path = ''
-      as $$ begin return private.request_claims() -> 'app_metadata' ->> 'tenant_role'; end $$;`,
+      as $$${body(`pg_catalog.current_setting('request.jwt.claims', true)::jsonb -> 'app_metadata' ->> 'tenant_role'`)}$$;`,
     fn,
   );
 }
 
 /**
  * An alternative shape for the benchmark only: the tenant helpers as one query each, owned by
- * postgres (BYPASSRLS), checking membership and session together. Cheaper, but the helpers would
- * no longer be bound by FORCE (ARCHITECTURE.md keeps them owned by tenancy_owner); measured here
- * so the trade-off can be decided on numbers.
+ * postgres (BYPASSRLS), checking membership and session together. One definer call and one query
+ * instead of two of each, but the helpers would no longer be bound by FORCE (ARCHITECTURE.md keeps
+ * them owned by tenancy_owner); measured here so the trade-off can be decided on numbers.
  */
 export function withSingleQueryHelpers<T>(admin: pg.Client, fn: () => Promise<T>): Promise<T> {
   const body = (column: string) => `
     declare
-      claims jsonb := private.request_claims();
-      claimed_tenant uuid := private.uuid_or_null(claims -> 'app_metadata' ->> 'tenant_id');
-      subject uuid := private.uuid_or_null(claims ->> 'sub');
-      session uuid := private.uuid_or_null(claims ->> 'session_id');
+      claims jsonb := coalesce(nullif(pg_catalog.current_setting('request.jwt.claims', true), '')::jsonb, '{}'::jsonb);
+      claimed text := claims -> 'app_metadata' ->> 'tenant_id';
+      subject text := claims ->> 'sub';
+      session text := claims ->> 'session_id';
+      uuid_shape constant text := '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
     begin
+      if claimed !~ uuid_shape or subject !~ uuid_shape or session !~ uuid_shape
+         or claimed is null or subject is null or session is null then
+        return null;
+      end if;
       return (
         select m.${column}
         from public.memberships m
-        join auth.sessions s on s.id = session and s.user_id = subject and (s.not_after is null or s.not_after > pg_catalog.now())
-        where m.tenant_id = claimed_tenant and m.user_id = subject
-          and (not exists (select 1 from auth.refresh_tokens r where r.session_id = session)
-               or exists (select 1 from auth.refresh_tokens r where r.session_id = session and r.revoked = false))
+        join auth.sessions s on s.id = session::uuid and s.user_id = subject::uuid
+          and (s.not_after is null or s.not_after > pg_catalog.now())
+        where m.tenant_id = claimed::uuid and m.user_id = subject::uuid
+          and (exists (select 1 from auth.refresh_tokens r where r.session_id = s.id and r.revoked = false)
+               or not exists (select 1 from auth.refresh_tokens r where r.session_id = s.id))
       );
     end`;
   return withReplacedHelpers(

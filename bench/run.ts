@@ -6,7 +6,7 @@ import pg from 'pg';
 import { runAuditBenchmark } from './audit';
 import { DOCS_PER_TENANT, growTo, measuredTenant } from './dataset';
 import { machineDescription } from './machine';
-import { requestRatios, statementRatios, withoutRevocationChecks, withSingleQueryHelpers } from './rls';
+import { helperCallMicros, requestRatios, statementRatios, withoutRevocationChecks, withSingleQueryHelpers } from './rls';
 import { benchStackStart, withThrowawayStack } from './stack-start';
 import { fmt, percentile } from './stats';
 import { tokenVerification } from './token';
@@ -17,6 +17,7 @@ import { tokenVerification } from './token';
  */
 const quick = process.argv.includes('--quick');
 const runs = quick ? 300 : 2_000;
+const helperRounds = quick ? 10 : 40;
 const sizes = quick ? [1_000, 10_000] : [1_000, 10_000, 50_000]; // tenants; × DOCS_PER_TENANT rows
 const mainSize = 10_000;
 const out = join(dirname(fileURLToPath(import.meta.url)), '../docs/benchmarks.md');
@@ -57,18 +58,17 @@ async function measureAll(
   urls: { appServer: string; bypass: string },
   tenant: Awaited<ReturnType<typeof measuredTenant>>,
 ) {
+  const measure = async () => ({
+    statement: await statementRatios(urls, tenant, runs),
+    request: await requestRatios(urls, tenant, runs),
+    helperMicros: await helperCallMicros(urls, tenant, helperRounds),
+  });
   log('statement and request ratios, with the membership and session checks');
-  const withChecks = { statement: await statementRatios(urls, tenant, runs), request: await requestRatios(urls, tenant, runs) };
+  const withChecks = await measure();
   log('the same without the membership and session checks');
-  const withoutChecks = await withoutRevocationChecks(admin, async () => ({
-    statement: await statementRatios(urls, tenant, runs),
-    request: await requestRatios(urls, tenant, runs),
-  }));
+  const withoutChecks = await withoutRevocationChecks(admin, measure);
   log('the same with the checks as one postgres-owned query (alternative shape)');
-  const singleQuery = await withSingleQueryHelpers(admin, async () => ({
-    statement: await statementRatios(urls, tenant, runs),
-    request: await requestRatios(urls, tenant, runs),
-  }));
+  const singleQuery = await withSingleQueryHelpers(admin, measure);
   return { withChecks, withoutChecks, singleQuery };
 }
 
@@ -135,12 +135,13 @@ empty transaction): **${Math.round(w.request.overheadMicros)} µs** at p50.
 **Reading these ratios.** The statements are sub-millisecond over local TCP, so a fixed cost per
 statement shows up as a large ratio. That fixed cost is the tenant helper the policies call once
 per statement (an InitPlan, never per row; the growth table below shows it does not grow with the
-table): a SECURITY DEFINER call with a fixed \`search_path\`, which reads the caller's membership
-under FORCE RLS, whose own policy asks \`private.session_is_live()\` (a second SECURITY DEFINER call,
-owned by \`postgres\` because only it may read \`auth.sessions\`). Each definer call with a
-\`SET search_path\` clause costs tens of microseconds of function-manager setup per statement, on
-top of the two index probes. On queries that do real work the same microseconds are a smaller
-share; on a remote database the network round trip dwarfs them.
+table). Measured inside the database, one \`private.current_tenant_id()\` call costs
+**${fmt(w.helperMicros)} µs**: a SECURITY DEFINER call (owner \`tenancy_owner\`, bound by FORCE) that
+parses the token's claims and reads the caller's membership, whose \`tenancy_owner\` policy asks
+\`private.live_session_user_id()\` (the second definer call, owned by \`postgres\` because only it may
+read \`auth.sessions\` and \`auth.refresh_tokens\`). The rest of the added time is RLS planning and
+the InitPlan machinery, which every RLS kit pays. On queries that do real work the same
+microseconds are a smaller share; across a network the round trip dwarfs them.
 
 ## The price of immediate revocation
 
@@ -153,6 +154,7 @@ trust the token's claims until it expires, as most kits do):
 | single-row lookup, statement p50 ratio | ${w.statement.lookup.p50Ratio.toFixed(2)} | ${sq.statement.lookup.p50Ratio.toFixed(2)} | ${wo.statement.lookup.p50Ratio.toFixed(2)} |
 | document list, request p50 ratio | ${w.request.list.p50Ratio.toFixed(2)} | ${sq.request.list.p50Ratio.toFixed(2)} | ${wo.request.list.p50Ratio.toFixed(2)} |
 | per-request overhead (p50) | ${Math.round(w.request.overheadMicros)} µs | ${Math.round(sq.request.overheadMicros)} µs | ${Math.round(wo.request.overheadMicros)} µs |
+| one \`current_tenant_id()\` call, in the database | ${fmt(w.helperMicros)} µs | ${fmt(sq.helperMicros)} µs | ${fmt(wo.helperMicros)} µs |
 
 The middle column is an alternative the kit does not ship: the membership and session checks in one
 query inside a helper owned by \`postgres\` (which bypasses RLS) instead of \`tenancy_owner\` (which

@@ -81,10 +81,10 @@ select is(
   'no kit function is executable by anon, and every one sets search_path'
 );
 select ok(
-  not has_function_privilege('authenticated', 'private.session_is_live()', 'execute')
-  and has_function_privilege('tenancy_owner', 'private.session_is_live()', 'execute')
-  and pg_get_userbyid((select proowner from pg_proc where oid = 'private.session_is_live()'::regprocedure)) = 'postgres',
-  'session_is_live: owned by postgres (reads auth.sessions), executable by tenancy_owner only'
+  not has_function_privilege('authenticated', 'private.live_session_user_id()', 'execute')
+  and has_function_privilege('tenancy_owner', 'private.live_session_user_id()', 'execute')
+  and pg_get_userbyid((select proowner from pg_proc where oid = 'private.live_session_user_id()'::regprocedure)) = 'postgres',
+  'live_session_user_id: owned by postgres (reads auth.sessions), executable by tenancy_owner only'
 );
 select ok(
   (select bool_and(p.provolatile = 's' and p.prosecdef and pg_get_userbyid(p.proowner) = 'tenancy_owner')

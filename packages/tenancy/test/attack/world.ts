@@ -201,7 +201,7 @@ class WorldBuilder {
     const worldSession: WorldSession = { id: session.sessionId, status: 'live' };
     user.sessions.push(worldSession);
     // Half the sessions carry an active refresh token, as Auth's older token format keeps them;
-    // the others have none. session_is_live() treats both as live.
+    // the others have none. live_session_user_id() treats both as live.
     if (user.sessions.length % 2 === 0) {
       await this.kit.adminQuery(
         `insert into auth.refresh_tokens (token, user_id, revoked, created_at, updated_at, session_id)

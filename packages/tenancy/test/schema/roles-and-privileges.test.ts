@@ -208,12 +208,13 @@ describe('policies', () => {
     expect(rows.length).toBeGreaterThan(0);
     for (const row of rows) {
       expect(row.cmd, row.name).not.toBe('ALL');
-      expect(row.permissive, row.name).toBe('PERMISSIVE');
+      // One restrictive policy: suspension hides a suspended tenant's memberships from the helpers.
+      if (row.name !== 'memberships_hidden_while_suspended') expect(row.permissive, row.name).toBe('PERMISSIVE');
       expect(row.roles, row.name).toHaveLength(1);
       expect(['authenticated', 'tenancy_owner', 'supabase_auth_admin', 'billing_sync'], row.name).toContain(row.roles[0]);
     }
     // At most one permissive policy per table, role and command (splinter 0006).
-    const keys = rows.map((r) => `${r.table}/${r.roles[0]}/${r.cmd}`);
+    const keys = rows.filter((r) => r.permissive === 'PERMISSIVE').map((r) => `${r.table}/${r.roles[0]}/${r.cmd}`);
     expect(new Set(keys).size).toBe(keys.length);
     // Every tenant table has a SELECT policy for authenticated.
     for (const table of [...tenantTables, ...billingTables]) expect(keys, table).toContain(`${table}/authenticated/SELECT`);
@@ -232,12 +233,29 @@ describe('policies', () => {
     }
   });
 
-  it('USING (true) exists only for the claims hook, on memberships', async () => {
+  it('USING (true) exists only for the claims hook (memberships, staff) and the suspension list the helpers read', async () => {
     const rows = await kit.adminQuery(
-      `select tablename, policyname, roles::text[] as roles from pg_policies where qual = 'true'`,
+      `select tablename, policyname, cmd, roles::text[] as roles from pg_policies where qual = 'true' order by 1, 2`,
     );
     expect(rows).toEqual([
-      { tablename: 'memberships', policyname: 'memberships_select_for_claims_hook', roles: ['supabase_auth_admin'] },
+      {
+        tablename: 'memberships',
+        policyname: 'memberships_select_for_claims_hook',
+        cmd: 'SELECT',
+        roles: ['supabase_auth_admin'],
+      },
+      {
+        tablename: 'staff_members',
+        policyname: 'staff_members_select_for_claims_hook',
+        cmd: 'SELECT',
+        roles: ['supabase_auth_admin'],
+      },
+      {
+        tablename: 'tenant_suspensions',
+        policyname: 'tenant_suspensions_select_as_tenancy_owner',
+        cmd: 'SELECT',
+        roles: ['tenancy_owner'],
+      },
     ]);
   });
 });
@@ -278,7 +296,7 @@ describe('functions', () => {
     expect(
       Object.fromEntries(
         [
-          'private.session_is_live()',
+          'private.live_session_user_id()',
           'private.current_user_id()',
           'private.current_user_email()',
           'private.current_tenant_id()',
@@ -301,7 +319,7 @@ describe('functions', () => {
         ].map((fn) => [fn, declared(fn)]),
       ),
     ).toEqual({
-      'private.session_is_live()': 'definer postgres',
+      'private.live_session_user_id()': 'definer postgres',
       'private.current_user_id()': 'definer tenancy_owner +authenticated',
       'private.current_user_email()': 'definer tenancy_owner',
       'private.current_tenant_id()': 'definer tenancy_owner +authenticated',
@@ -324,26 +342,32 @@ describe('functions', () => {
     });
     // The helpers are STABLE; in `private`, authenticated executes only what policies call (and
     // the billing limit triggers, which run as the inserting user).
-    for (const row of rows.filter((r) => /^private\.current_|session_is_live|custom_access_token_hook/.test(r.fn))) {
+    for (const row of rows.filter((r) => /^private\.current_|live_session_user_id|custom_access_token_hook/.test(r.fn))) {
       expect(row.volatility, row.fn).toBe('s');
     }
     expect(rows.filter((r) => r.fn.startsWith('private.') && r.authenticated).map((r) => r.fn)).toEqual([
       'private.billing_has_paid_access(uuid)',
+      'private.claimed_tenant_suspended()',
       'private.current_tenant_id()',
       'private.current_tenant_role()',
       'private.current_user_id()',
       'private.current_user_tenant_ids()',
       'private.feature_limit(uuid,text)',
       'private.has_feature(uuid,text)',
+      'private.readable_tenant_ids()',
+      'private.require_staff()',
+      'private.staff_audit(uuid,text,text,uuid,jsonb)',
+      'private.staff_begin_read(uuid,text)',
+      'private.staff_user_id()',
     ]);
   });
 
-  it('session_is_live, the only reader of auth.sessions, is executable by tenancy_owner alone', async () => {
+  it('live_session_user_id, the only reader of auth.sessions, is executable by tenancy_owner alone', async () => {
     const [row] = await kit.adminQuery(
-      `select has_function_privilege('tenancy_owner', 'private.session_is_live()', 'execute') as owner,
-              has_function_privilege('authenticated', 'private.session_is_live()', 'execute') as authenticated,
-              has_function_privilege('app_server', 'private.session_is_live()', 'execute') as app_server,
-              has_function_privilege('supabase_auth_admin', 'private.session_is_live()', 'execute') as auth_admin`,
+      `select has_function_privilege('tenancy_owner', 'private.live_session_user_id()', 'execute') as owner,
+              has_function_privilege('authenticated', 'private.live_session_user_id()', 'execute') as authenticated,
+              has_function_privilege('app_server', 'private.live_session_user_id()', 'execute') as app_server,
+              has_function_privilege('supabase_auth_admin', 'private.live_session_user_id()', 'execute') as auth_admin`,
     );
     expect(row).toEqual({ owner: true, authenticated: false, app_server: false, auth_admin: false });
   });
