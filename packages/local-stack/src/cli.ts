@@ -8,6 +8,7 @@ import { LOCAL_DB_PASSWORD } from './keys';
 import { repoRoot, stackPaths } from './paths';
 import { resetDatabase } from './reset';
 import { clearState, isAlive, readState, type StackState } from './state';
+import { resetStackStripe } from './stripe/stack';
 
 const paths = stackPaths(stackEnv.stackDir);
 // `pnpm stack env | head` closes the pipe early; that is not an error.
@@ -80,6 +81,7 @@ function describe(state: StackState): void {
   console.log(
     `  auth:     ${state.database === 'supabase' ? 'served by that Supabase' : `local auth server on ${state.env?.API_URL}/auth/v1`}`,
   );
+  if (state.env?.STRIPE_API_URL) console.log(`  stripe:   local Stripe stand-in on ${state.env.STRIPE_API_URL}`);
   console.log('');
   printEnv(state.env ?? {});
 }
@@ -104,6 +106,7 @@ async function main(): Promise<void> {
         stackEnv.databaseUrl ?? `postgresql://supabase_admin:${LOCAL_DB_PASSWORD}@127.0.0.1:${ports.db}/postgres`;
       await resetDatabase(superuserUrl, LOCAL_DB_PASSWORD);
       console.log('database reset: bootstrap, migrations and seed applied');
+      if (await resetStackStripe(state.env)) console.log('local Stripe stand-in reset: empty account');
       return;
     }
     case 'status': {

@@ -10,11 +10,12 @@ import { prepareDatabase } from './prepare-database';
 import { applySeed } from './seed';
 import { stackEnvironment } from './stack-env';
 import { writeState } from './state';
+import { startStackStripe } from './stripe/stack';
 
 /**
  * The long-running stack process `pnpm stack up` starts in the background. It owns the
- * embedded PostgreSQL and the local auth server, publishes its state in state.json, and stops
- * both on SIGTERM/SIGINT. Later services (the local Stripe) join here.
+ * embedded PostgreSQL, the local auth server and the local Stripe stand-in, publishes its state
+ * in state.json, and stops them on SIGTERM/SIGINT.
  */
 async function main(): Promise<void> {
   const started = Date.now();
@@ -46,6 +47,7 @@ async function main(): Promise<void> {
     if (db.fresh) await applySeed(db.migrationUrl);
 
     const apiUrl = `http://127.0.0.1:${ports.api}`;
+    let stripeEnv: Record<string, string> = {};
     if (db.kind === 'bootstrapped') {
       // On a database that already is Supabase (supabase start), its own Auth serves the API.
       const auth = await startAuthServer({
@@ -57,6 +59,11 @@ async function main(): Promise<void> {
         keys,
       });
       stoppers.push(auth.stop);
+      // The Stripe stand-in comes with the stack's own services; with supabase start or a real
+      // Stripe account the apps get STRIPE_* from their own environment instead.
+      const stripe = await startStackStripe({ apiPort: ports.api, statePath: paths.stripeState });
+      stoppers.push(stripe.stop);
+      stripeEnv = stripe.env;
     }
 
     writeState(paths.state, {
@@ -64,14 +71,17 @@ async function main(): Promise<void> {
       status: 'ready',
       postgres: postgres ? 'embedded' : 'external',
       database: db.kind,
-      env: stackEnvironment({
-        apiUrl,
-        migrationUrl: db.migrationUrl,
-        keys,
-        appDatabaseUrl: db.kind === 'bootstrapped' ? withLogin(db.migrationUrl, 'app_server', LOCAL_DB_PASSWORD) : undefined,
-        billingDatabaseUrl:
-          db.kind === 'bootstrapped' ? withLogin(db.migrationUrl, 'billing_sync', LOCAL_DB_PASSWORD) : undefined,
-      }),
+      env: {
+        ...stackEnvironment({
+          apiUrl,
+          migrationUrl: db.migrationUrl,
+          keys,
+          appDatabaseUrl: db.kind === 'bootstrapped' ? withLogin(db.migrationUrl, 'app_server', LOCAL_DB_PASSWORD) : undefined,
+          billingDatabaseUrl:
+            db.kind === 'bootstrapped' ? withLogin(db.migrationUrl, 'billing_sync', LOCAL_DB_PASSWORD) : undefined,
+        }),
+        ...stripeEnv,
+      },
       readyInMs: Date.now() - started,
     });
   } catch (error) {

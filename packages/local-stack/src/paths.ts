@@ -28,5 +28,6 @@ export function stackPaths(stackDir: string) {
     state: join(stackDir, 'state.json'),
     log: join(stackDir, 'stack.log'),
     signingKeys: join(stackDir, 'signing-keys.json'),
+    stripeState: join(stackDir, 'stripe.json'),
   };
 }

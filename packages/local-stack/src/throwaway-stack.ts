@@ -16,7 +16,7 @@ const packageDir = dirname(dirname(fileURLToPath(import.meta.url)));
 
 export interface ThrowawayStack {
   dir: string;
-  ports: { api: number; db: number };
+  ports: { api: number; db: number; stripe: number };
   /** Runs `pnpm stack <args>`; resolves with its output and wall time, rejects on a non-zero exit. */
   cli(...args: string[]): Promise<{ stdout: string; stderr: string; ms: number }>;
   /** The variables `pnpm stack env` prints. */
@@ -35,13 +35,25 @@ export function parseStackEnv(text: string): Record<string, string> {
   );
 }
 
-export async function createThrowawayStack(): Promise<ThrowawayStack> {
+export interface ThrowawayStackOptions {
+  /** Where the Stripe stand-in delivers webhooks (default: the web app on port 3000). */
+  stripeWebhookUrl?: string;
+}
+
+export async function createThrowawayStack(options: ThrowawayStackOptions = {}): Promise<ThrowawayStack> {
   const dir = mkdtempSync(join(tmpdir(), 'bulkhead-stack-'));
   chmodSync(dir, 0o755); // the server may run as the OS user postgres
-  const ports = { api: await freePort(), db: await freePort() };
+  const ports = { api: await freePort(), db: await freePort(), stripe: await freePort() };
   // Always the embedded server: a DATABASE_URL in the caller's environment must not leak in.
   const { DATABASE_URL: _external, ...callerEnv } = process.env;
-  const env = { ...callerEnv, BULKHEAD_STACK_DIR: dir, BULKHEAD_API_PORT: String(ports.api), BULKHEAD_DB_PORT: String(ports.db) };
+  const env = {
+    ...callerEnv,
+    BULKHEAD_STACK_DIR: dir,
+    BULKHEAD_API_PORT: String(ports.api),
+    BULKHEAD_DB_PORT: String(ports.db),
+    BULKHEAD_STRIPE_PORT: String(ports.stripe),
+    ...(options.stripeWebhookUrl ? { BULKHEAD_STRIPE_WEBHOOK_URL: options.stripeWebhookUrl } : {}),
+  };
   const cli = async (...args: string[]) => {
     const started = Date.now();
     const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { cwd: packageDir, env });
