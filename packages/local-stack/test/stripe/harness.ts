@@ -13,7 +13,12 @@ export const WEBHOOK_SECRET = 'whsec_contract_suite_secret';
 
 export function stripeFor(url: string, key = TEST_KEY): Stripe {
   const { hostname, port, protocol } = new URL(url);
-  return new Stripe(key, { host: hostname, port: Number(port), protocol: protocol.replace(':', '') as 'http', maxNetworkRetries: 0 });
+  return new Stripe(key, {
+    host: hostname,
+    port: Number(port),
+    protocol: protocol.replace(':', '') as 'http',
+    maxNetworkRetries: 0,
+  });
 }
 
 export interface World {
@@ -85,7 +90,11 @@ export async function startReceiver(): Promise<Receiver> {
 
 /** A small catalog: a feature per plan, two licensed plans and a metered price. */
 export async function seedCatalog(stripe: Stripe) {
-  const documents = await stripe.entitlements.features.create({ name: 'Documents', lookup_key: 'documents', metadata: { limit: '100' } });
+  const documents = await stripe.entitlements.features.create({
+    name: 'Documents',
+    lookup_key: 'documents',
+    metadata: { limit: '100' },
+  });
   const sso = await stripe.entitlements.features.create({ name: 'SSO', lookup_key: 'sso' });
   const team = await stripe.products.create({ name: 'Team', metadata: { plan: 'team' } });
   const business = await stripe.products.create({ name: 'Business', metadata: { plan: 'business' } });
