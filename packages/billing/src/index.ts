@@ -1,2 +1,10 @@
-/** Public, tenant-scoped billing API. Anything that reaches beyond one tenant lives behind its own subpath. */
-export {};
+import 'server-only';
+
+// @bulkhead/billing: the tenant-scoped billing API — reading the current tenant's billing state
+// and starting Checkout or the Billing Portal as its owner. What reaches beyond one tenant
+// (webhooks, the outbox sender, reconciliation, catalog sync) lives behind its own subpath.
+export { catalog } from './catalog/bundled';
+export type { Catalog, CatalogPlan } from './catalog/schema';
+export { checkoutUrl, portalUrl } from './owner-actions';
+export { openPortal, ownerGate, type SessionDeps, startCheckout, UnknownPlanError } from './sessions';
+export { type BillingState, type FeatureState, readBillingState } from './state';

@@ -19,6 +19,10 @@ export const permissions = {
   'members.changeRole': 'admin',
   'members.remove': 'admin',
   'audit.read': 'admin',
+  // Every member sees the plan; only owners change it (Checkout, Billing Portal). The database
+  // checks the same in public.billing_owner_gate().
+  'billing.read': 'viewer',
+  'billing.manage': 'owner',
 } as const satisfies Record<string, TenantRole>;
 
 export type Permission = keyof typeof permissions;
