@@ -64,10 +64,14 @@ export function localRoutes(onReset: (s: StandIn) => void) {
         throw invalidRequest('shuffle_window must be from 0 to 10000.', 'shuffle_window');
       }
       const nextDelivery = {
+        concurrency: int(params, 'concurrency') ?? delivery.concurrency,
         max_attempts: int(params, 'max_attempts') ?? delivery.max_attempts,
         retry_base_ms: int(params, 'retry_base_ms') ?? delivery.retry_base_ms,
         timeout_ms: int(params, 'timeout_ms') ?? delivery.timeout_ms,
       };
+      if (nextDelivery.concurrency < 1 || nextDelivery.concurrency > 64) {
+        throw invalidRequest('concurrency must be from 1 to 64.', 'concurrency');
+      }
       if (nextDelivery.max_attempts < 1) throw invalidRequest('max_attempts must be at least 1.', 'max_attempts');
       if (nextDelivery.retry_base_ms < 0) throw invalidRequest('retry_base_ms must be at least 0.', 'retry_base_ms');
       if (nextDelivery.timeout_ms < 1) throw invalidRequest('timeout_ms must be at least 1.', 'timeout_ms');

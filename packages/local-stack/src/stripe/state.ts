@@ -51,6 +51,8 @@ export interface ChaosSettings {
 }
 
 export interface DeliverySettings {
+  /** Deliveries in flight at once; 1 sends in queue order. */
+  concurrency: number;
   max_attempts: number;
   retry_base_ms: number;
   timeout_ms: number;
@@ -119,7 +121,7 @@ export function emptyState(): StripeState {
     announcedEntitlements: {},
     suppressEvents: false,
     chaos: { duplicate_rate: 0, drop_rate: 0, shuffle_window: 0, seed: 1 },
-    delivery: { max_attempts: 5, retry_base_ms: 250, timeout_ms: 10_000 },
+    delivery: { concurrency: 8, max_attempts: 5, retry_base_ms: 250, timeout_ms: 10_000 },
   };
 }
 
@@ -127,7 +129,8 @@ export function loadState(path: string | undefined): StripeState {
   if (!path || !existsSync(path)) return emptyState();
   const parsed = JSON.parse(readFileSync(path, 'utf8')) as StripeState;
   if (parsed.version !== 1) throw new Error(`${path}: unknown stand-in state version; delete the file to start over`);
-  return { ...emptyState(), ...parsed };
+  const empty = emptyState();
+  return { ...empty, ...parsed, delivery: { ...empty.delivery, ...parsed.delivery } };
 }
 
 /** Writes are debounced (many changes per request) and atomic (write, then rename). */

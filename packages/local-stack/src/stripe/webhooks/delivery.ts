@@ -12,7 +12,6 @@ import { signatureHeader } from './sign';
  * sent (the event stays in the API, as when Stripe gives up); a shuffle window holds
  * deliveries until that many wait, then releases them in a seeded random order.
  */
-const CONCURRENCY = 8;
 const IDLE_RELEASE_MS = 100;
 const MAX_BACKOFF_MS = 30_000;
 
@@ -116,9 +115,10 @@ export class Deliverer {
     this.timer = undefined;
     if (this.stopped) return;
     const now = Date.now();
+    const concurrency = this.host.state().delivery.concurrency;
     let nextDue = Number.POSITIVE_INFINITY;
     for (const delivery of [...this.pending]) {
-      if (this.inFlight >= CONCURRENCY) break;
+      if (this.inFlight >= concurrency) break;
       if (delivery.nextAt > now) {
         nextDue = Math.min(nextDue, delivery.nextAt);
         continue;
@@ -132,7 +132,7 @@ export class Deliverer {
         this.notify();
       });
     }
-    if (Number.isFinite(nextDue) && this.inFlight < CONCURRENCY) this.schedule(nextDue - now);
+    if (Number.isFinite(nextDue) && this.inFlight < concurrency) this.schedule(nextDue - now);
   }
 
   private async attempt(delivery: Delivery): Promise<void> {
