@@ -77,6 +77,39 @@ describe('generated attack suite (kit schema)', () => {
     expect(world.tokens.some((t) => Object.keys(t.claims.user_metadata ?? {}).length > 0)).toBe(true);
   });
 
+  it('attacks as staff without a grant, with an expired grant and at aal1; with a live grant at aal2 the same request reads and cannot write', async () => {
+    const staff = report.world.tokens.filter((t) => t.settings?.['bulkhead.staff_read_tenant'] !== undefined);
+    expect(staff.map((t) => t.user.label).sort()).toEqual([
+      'staff-aal1-live-grant',
+      'staff-aal2-expired-grant',
+      'staff-aal2-no-grant',
+    ]);
+    for (const token of staff) expect((token.claims.app_metadata as Record<string, unknown>).staff, token.label).toBe(true);
+
+    // Positive control: the aal1 staff member's live grant, presented at aal2.
+    const victim = report.world.tenants[0];
+    const token = staff.find((t) => t.user.label === 'staff-aal1-live-grant');
+    if (!victim || !token) throw new Error('world without a victim or staff token');
+    const seen = await kit.as(
+      { ...token.claims, aal: 'aal2' },
+      async (c) => {
+        await c.query(`select set_config('bulkhead.staff_read_tenant', $1, true)`, [victim.id]);
+        const read = await c.query<{ tenant_id: string }>('select tenant_id from public.documents');
+        const updated = await c.query('update public.documents set title = title where tenant_id = $1', [victim.id]);
+        const deleted = await c.query('delete from public.documents where tenant_id = $1', [victim.id]);
+        return {
+          victim: read.rows.filter((r) => r.tenant_id === victim.id).length,
+          others: read.rows.filter((r) => r.tenant_id !== victim.id).length,
+          updated: updated.rowCount,
+          deleted: deleted.rowCount,
+        };
+      },
+      { rollback: true },
+    );
+    expect(seen.victim).toBeGreaterThan(0);
+    expect(seen).toMatchObject({ others: 0, updated: 0, deleted: 0 });
+  });
+
   it('finds no leak into results or errors and no change to another tenant', () => {
     for (const script of report.scripts) console.error(script);
     expect(report.scripts.length, report.scripts[0] ?? '').toBe(0);

@@ -40,13 +40,33 @@ export const SYSTEM_SCHEMAS = [
  * other tables' `tenant_id` references). Key: `schema.name`. Each needs a reason; the suite then
  * still runs select attacks on it, but cannot seed it per tenant.
  */
-export const NOT_TENANT_SCOPED: Record<string, string> = {};
+export const NOT_TENANT_SCOPED: Record<string, string> = {
+  'private.staff_members': "The operator's staff list (no tenant): authenticated holds no privilege on it.",
+  'private.staff_access_grants':
+    'Break-glass grants of staff on tenants (granted_tenant_id): authenticated holds no privilege on it; only staff functions at aal2 write it.',
+  'private.tenant_suspensions':
+    'Ids of suspended tenants, read only by tenancy_owner for the helpers; authenticated holds no privilege on it.',
+};
 
 /**
  * Functions executable by `authenticated` that the generator cannot call meaningfully. Key:
  * `schema.name(identity arguments)`, as pg_get_function_identity_arguments prints them.
  */
-export const NOT_CALLABLE: Record<string, string> = {};
+const STAFF_RPC =
+  "Staff console RPC: needs staff at aal2, returns tenant metadata by design and writes the target tenant's audit log, which the oracle would count as a change to a foreign tenant. Its refusals (non-staff, aal1, no or expired grant) are tested in test/schema/staff.test.ts.";
+
+export const NOT_CALLABLE: Record<string, string> = {
+  'private.staff_audit(tenant uuid, action text, target_type text, target_id uuid, details jsonb)': STAFF_RPC,
+  'private.staff_begin_read(tenant uuid, what text)': STAFF_RPC,
+  'public.staff_end_grant(grant_id uuid)': STAFF_RPC,
+  'public.staff_end_user_sessions(user_id uuid)': STAFF_RPC,
+  'public.staff_grants(include_ended boolean)': STAFF_RPC,
+  'public.staff_open_grant(tenant_id uuid, reason text, minutes integer)': STAFF_RPC,
+  'public.staff_set_tenant_status(tenant_id uuid, status text, reason text)': STAFF_RPC,
+  'public.staff_tenant(tenant_id uuid)': STAFF_RPC,
+  'public.staff_tenant_documents(tenant_id uuid, page_size integer, page_offset integer)': STAFF_RPC,
+  'public.staff_tenants(search text, page_size integer, page_offset integer)': STAFF_RPC,
+};
 
 /**
  * Callable functions for which no call inside the attacker's own tenant can succeed, so no

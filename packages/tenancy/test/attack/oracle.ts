@@ -197,6 +197,9 @@ export class AttackRunner {
       `savepoint attack; set local role authenticated;
        select set_config('request.jwt.claims', ${client.escapeLiteral(JSON.stringify(standing.token.claims))}, true)`,
     );
+    for (const [name, value] of Object.entries(standing.token.settings ?? {})) {
+      await client.query('select set_config($1, $2, true)', [name, value]);
+    }
     let outcome: Outcome;
     try {
       const result = await client.query(

@@ -64,6 +64,9 @@ export function replayScript(world: World, replay: Replay): string {
     describeWorld(world),
     'begin;',
     `select set_config('request.jwt.claims', '${JSON.stringify(token.claims).replaceAll("'", "''")}', true);`,
+    ...Object.entries(token.settings ?? {}).map(
+      ([name, value]) => `select set_config('${name}', '${value.replaceAll("'", "''")}', true);`,
+    ),
     'set local role authenticated;',
     `${inline(statement.sql, statement.params)};`,
     'rollback;',

@@ -124,6 +124,12 @@ export interface Token {
   user: WorldUser;
   session: WorldSession;
   claims: AccessTokenClaims;
+  /**
+   * Transaction-local settings the request carries besides the claims. Staff tokens set the
+   * marker of an audited staff read (`bulkhead.staff_read_tenant`) on a victim tenant, the most a
+   * staff member can ask for; only a live grant at aal2 may turn it into visible rows.
+   */
+  settings?: Record<string, string>;
 }
 
 export interface PendingInvitation {
@@ -185,6 +191,44 @@ class WorldBuilder {
       claims,
     });
     return { user: user.user, sessionId: session.id, claims };
+  }
+
+  /**
+   * Staff who must see nothing of any tenant, each asking to read `victim`: at aal2 without a
+   * grant, at aal2 with an expired grant, and at aal1 with a live grant. They belong to no tenant,
+   * so the oracle treats every tenant as foreign to them.
+   */
+  async addStaff(victim: WorldTenant): Promise<void> {
+    const kinds = [
+      { label: 'staff-aal2-no-grant', aal: 'aal2', grant: null },
+      { label: 'staff-aal2-expired-grant', aal: 'aal2', grant: 'expired' },
+      { label: 'staff-aal1-live-grant', aal: 'aal1', grant: 'live' },
+    ] as const;
+    for (const kind of kinds) {
+      const index = this.users.length;
+      const user = await this.kit.createUser({ email: `${kind.label}-${word(6)}@example.test` });
+      await this.kit.adminQuery('insert into private.staff_members (user_id, email) values ($1, $2)', [user.id, user.email]);
+      const worldUser: WorldUser = { index, label: kind.label, user, sessions: [], everIn: new Set() };
+      this.users.push(worldUser);
+      if (kind.grant === 'live') {
+        await this.kit.adminQuery(
+          `insert into private.staff_access_grants (staff_user_id, granted_tenant_id, reason, expires_at)
+           values ($1, $2, 'attack suite: live grant at aal1', now() + interval '30 minutes')`,
+          [user.id, victim.id],
+        );
+      } else if (kind.grant === 'expired') {
+        await this.kit.adminQuery(
+          `insert into private.staff_access_grants (staff_user_id, granted_tenant_id, reason, created_at, expires_at)
+           values ($1, $2, 'attack suite: expired grant', now() - interval '2 hours', now() - interval '1 hour')`,
+          [user.id, victim.id],
+        );
+      }
+      this.context = `staff (${kind.aal}${kind.grant ? `, ${kind.grant} grant on ${victim.label}` : ', no grant'})`;
+      const session = await this.signIn(worldUser);
+      const token = this.tokens.at(-1) as Token;
+      token.claims = { ...session.claims, aal: kind.aal };
+      token.settings = { 'bulkhead.staff_read_tenant': victim.id };
+    }
   }
 
   async addUser(index: number): Promise<void> {
@@ -636,6 +680,7 @@ export async function buildWorld(kit: TenancyTestKit, catalog: Catalog, plan: Wo
   for (const step of plan.steps) await builder.step(step);
   await builder.guarantee();
   for (const tenant of builder.tenants) await builder.seed(tenant);
+  await builder.addStaff(builder.tenants[0] as WorldTenant);
 
   // Only invitations still pending in the database keep a usable token.
   const pending = new Set(

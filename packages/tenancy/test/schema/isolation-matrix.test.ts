@@ -11,6 +11,7 @@ import {
   type TwoTenants,
   tenantDataDigest,
 } from '../helpers';
+import { createStaff, READ_MARKER } from './staff-fixtures';
 
 /**
  * The isolation matrix: every tenant table × {select, insert, update, delete, upsert, returning} ×
@@ -230,6 +231,8 @@ interface Persona {
   /** The tenant whose rows it may touch at all; null: none. */
   home: TenantKey | null;
   role: TenantRole | null;
+  /** Staff under a live break-glass grant: SELECT (only) of these tables of this tenant is allowed. */
+  reads?: { key: TenantKey; tables: TableName[] };
   run: <T>(fn: (client: pg.ClientBase) => Promise<T>) => Promise<T>;
 }
 
@@ -271,6 +274,33 @@ beforeAll(async () => {
       run: (fn) => kit.withoutRole(world.a.member.claims, fn, { rollback: true }),
     },
   ];
+  // Staff, each asking to read B the way an audited staff read does (the marker), so that only the
+  // grant and the assurance level can be what denies. Only the last one may read B's documents.
+  const staffReadingB = async (aal: 'aal1' | 'aal2', state: 'none' | 'live' | 'expired' | 'ended') => {
+    const { claims } = await createStaff(kit, { aal, grant: { tenantId: world.b.id, state } });
+    return <T>(fn: (c: pg.ClientBase) => Promise<T>) =>
+      kit.as(
+        claims,
+        async (c) => {
+          await c.query('select set_config($1, $2, true)', [READ_MARKER, world.b.id]);
+          return fn(c);
+        },
+        { rollback: true },
+      );
+  };
+  personas.push(
+    { name: 'staff at aal2 without a grant', home: null, role: null, run: await staffReadingB('aal2', 'none') },
+    { name: 'staff at aal2 with an expired grant on B', home: null, role: null, run: await staffReadingB('aal2', 'expired') },
+    { name: 'staff at aal2 with an ended grant on B', home: null, role: null, run: await staffReadingB('aal2', 'ended') },
+    { name: 'staff at aal1 with a live grant on B', home: null, role: null, run: await staffReadingB('aal1', 'live') },
+    {
+      name: 'staff at aal2 with a live grant on B',
+      home: null,
+      role: null,
+      reads: { key: 'B', tables: ['documents'] },
+      run: await staffReadingB('aal2', 'live'),
+    },
+  );
   digestBefore = await tenantDataDigest(kit);
 }, 120_000);
 
@@ -322,7 +352,9 @@ async function superuserAttempt(statement: Statement, t: TenantRows): Promise<Ou
 async function cell(persona: Persona, table: TableName, op: Op, key: TenantKey): Promise<string | null> {
   const t = target(key);
   const statement = statements[table][op](t);
-  const expectAllowed = persona.home === key && persona.role !== null && allowedRoles[table][op].includes(persona.role);
+  const expectAllowed =
+    (persona.home === key && persona.role !== null && allowedRoles[table][op].includes(persona.role)) ||
+    (persona.reads?.key === key && op === 'select' && persona.reads.tables.includes(table));
   const outcome = await persona.run((c) => attempt(c, statement.sql, statement.params));
   const count = measured(outcome, statement, t);
   tally.cells += 1;
