@@ -144,7 +144,7 @@ export function statePersister(path: string | undefined, state: () => StripeStat
   };
   return {
     schedule(): void {
-      timer ??= setTimeout(write, 50);
+      timer ??= setTimeout(write, 250);
     },
     flush(): void {
       if (timer) clearTimeout(timer);

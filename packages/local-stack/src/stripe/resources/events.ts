@@ -4,7 +4,7 @@ import type { StripeEvent, WebhookEndpoint } from '../objects';
 import { bool, createdFilter, mergeMetadata, requireStr, str, strings } from '../params';
 import { route } from '../route';
 import type { StandIn } from '../standin';
-import { pendingWebhooks } from '../webhooks/delivery';
+import { pendingWebhooks, pendingWebhooksByEvent } from '../webhooks/delivery';
 
 /**
  * Events (retrieve and list, newest first, only the last 30 days as on Stripe) and webhook
@@ -73,6 +73,7 @@ export const eventRoutes = [
     const created = createdFilter(params);
     const deliverySuccess = bool(params, 'delivery_success');
     const oldest = nowSeconds() - RETENTION_SECONDS;
+    const pending = pendingWebhooksByEvent(s.state);
     // `type` may end in `*` to match a family (customer.subscription.*), as on Stripe.
     const matchesType = (t: string) => {
       const wanted = type ? [type] : types;
@@ -86,9 +87,9 @@ export const eventRoutes = [
           e.created >= oldest &&
           matchesType(e.type) &&
           created(e.created) &&
-          (deliverySuccess === undefined || (pendingWebhooks(s.state, e.id) === 0) === deliverySuccess),
+          (deliverySuccess === undefined || ((pending.get(e.id) ?? 0) === 0) === deliverySuccess),
       )
-      .map((e) => visible(s, e));
+      .map((e) => ({ ...e, pending_webhooks: pending.get(e.id) ?? 0 }));
     return s.renderList(items, params, '/v1/events');
   }),
   route('POST', '/v1/webhook_endpoints', ({ s, params }) => {

@@ -228,10 +228,23 @@ export class Deliverer {
 
 /** Endpoints that have not yet acknowledged the event (Stripe's `pending_webhooks`). */
 export function pendingWebhooks(state: StripeState, eventId: string): number {
-  const byEndpoint = new Map<string, boolean>();
+  return pendingWebhooksByEvent(state, [eventId]).get(eventId) ?? 0;
+}
+
+/** `pending_webhooks` for many events in one pass over the deliveries. */
+export function pendingWebhooksByEvent(state: StripeState, eventIds?: string[]): Map<string, number> {
+  const wanted = eventIds ? new Set(eventIds) : undefined;
+  const acknowledged = new Map<string, Map<string, boolean>>();
   for (const delivery of state.deliveries) {
-    if (delivery.event !== eventId) continue;
+    if (wanted && !wanted.has(delivery.event)) continue;
+    let byEndpoint = acknowledged.get(delivery.event);
+    if (!byEndpoint) {
+      byEndpoint = new Map();
+      acknowledged.set(delivery.event, byEndpoint);
+    }
     byEndpoint.set(delivery.endpoint, (byEndpoint.get(delivery.endpoint) ?? false) || delivery.status === 'done');
   }
-  return [...byEndpoint.values()].filter((done) => !done).length;
+  const pending = new Map<string, number>();
+  for (const [event, byEndpoint] of acknowledged) pending.set(event, [...byEndpoint.values()].filter((done) => !done).length);
+  return pending;
 }
