@@ -270,12 +270,14 @@ export function failInvoice(s: StandIn, invoice: Invoice): void {
 /** Emits customer.subscription.updated for a change made by `change` (if anything changed). */
 export function updateSubscription(s: StandIn, subscription: Subscription, change: () => void): void {
   const before = structuredClone(subscription);
+  const features = { ...s.state.itemFeatures };
   try {
     change();
   } catch (error) {
-    // Bad input changes nothing: put every field back before reporting it.
+    // Bad input changes nothing: put every field back (and what the items grant) before reporting it.
     for (const key of Object.keys(subscription)) delete (subscription as unknown as Record<string, unknown>)[key];
     Object.assign(subscription, before);
+    s.state.itemFeatures = features;
     throw error;
   }
   const previous = previousAttributes(before, subscription);

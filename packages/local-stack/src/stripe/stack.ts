@@ -1,4 +1,5 @@
 import { stackEnv } from '../env';
+import { portInUse } from '../ports';
 import { DEFAULT_STRIPE_WEBHOOK_URL, LOCAL_STRIPE_SECRET_KEY, LOCAL_STRIPE_WEBHOOK_SECRET } from './keys';
 import { startStripeServer } from './server';
 
@@ -9,6 +10,11 @@ import { startStripeServer } from './server';
  */
 export async function startStackStripe(input: { apiPort: number; statePath: string }) {
   const port = stackEnv.stripePort ?? input.apiPort + 10;
+  if (await portInUse(port)) {
+    throw new Error(
+      `port ${port} for the local Stripe stand-in is already in use: stop what uses it or set BULKHEAD_STRIPE_PORT`,
+    );
+  }
   const server = await startStripeServer({
     port,
     secretKey: LOCAL_STRIPE_SECRET_KEY,

@@ -221,11 +221,16 @@ describe('subscription updates', () => {
     const previous = updates[1]?.data.previous_attributes as { items: Stripe.ApiList<Stripe.SubscriptionItem> };
     expect(previous.items.data[0]?.quantity).toBe(5);
 
-    // Bad input changes nothing.
+    // Bad input changes nothing: not the item, not what it grants.
     await expect(
-      world.stripe.subscriptions.update(subscription.id, { items: [{ id: item?.id, quantity: 9 }, { price: 'price_missing' }] }),
+      world.stripe.subscriptions.update(subscription.id, {
+        items: [{ id: item?.id, quantity: 9, price: catalog.businessPrice.id }, { price: 'price_missing' }],
+      }),
     ).rejects.toMatchObject({ statusCode: 404 });
-    expect((await world.stripe.subscriptions.retrieve(subscription.id)).items.data[0]?.quantity).toBe(7);
+    const unchanged = await world.stripe.subscriptions.retrieve(subscription.id);
+    expect(unchanged.items.data[0]).toMatchObject({ quantity: 7, price: { id: catalog.teamPrice.id } });
+    expect(await lookupKeys(customer.id)).toEqual(['documents']);
+    expect((await eventsFor(customer.id)).filter((e) => e.type === 'customer.subscription.updated')).toHaveLength(2);
   });
 
   it('lists by customer and status, canceled only with status=all or canceled', async () => {

@@ -40,8 +40,11 @@ describe('persistence', () => {
     expect((await second.stripe.webhookEndpoints.list()).data.map((e) => e.url)).toEqual([webhook.url]);
     await second.stop();
 
-    const third = await startWorld({ statePath, webhook });
+    // A new webhook URL for the stack moves its endpoint rather than adding one.
+    const moved = { url: 'http://127.0.0.1:9/moved', secret: WEBHOOK_SECRET };
+    const third = await startWorld({ statePath, webhook: moved });
     expect((await third.stripe.customers.list()).data).toHaveLength(0);
+    expect((await third.stripe.webhookEndpoints.list()).data.map((e) => e.url)).toEqual([moved.url]);
     await third.stop();
   });
 });

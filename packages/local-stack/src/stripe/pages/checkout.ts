@@ -102,8 +102,8 @@ export function completeCheckout(s: StandIn, id: string, form: URLSearchParams):
   });
 
   const customer = customerFor(s, session.customer, email);
+  // The test card becomes the subscription's payment method (Checkout leaves the customer's default alone).
   const paymentMethod = `pm_${randomTail(24)}`;
-  customer.invoice_settings.default_payment_method = paymentMethod;
   const { subscription, invoice } = createSubscription(s, {
     customer: customer.id,
     lines,

@@ -32,10 +32,12 @@ function enabledEvents(values: string[] | undefined): string[] | undefined {
   return values;
 }
 
-/** Registers (or updates) the endpoint with this URL and secret; used by the stack at start-up. */
+/** Registers (or updates) the stack's endpoint with this URL and secret; used at start-up and after a reset. */
 export function ensureWebhookEndpoint(s: StandIn, url: string, secret: string): WebhookEndpoint {
-  const existing = Object.values(s.state.webhookEndpoints).find((e) => e.url === url && e.metadata.bulkhead_local === 'stack');
+  // One stack endpoint, whatever URL it had before: a changed BULKHEAD_STRIPE_WEBHOOK_URL moves it.
+  const existing = Object.values(s.state.webhookEndpoints).find((e) => e.metadata.bulkhead_local === 'stack');
   if (existing) {
+    existing.url = url;
     existing.secret = secret;
     existing.status = 'enabled';
     s.changed();
