@@ -22,6 +22,13 @@ export function billingSyncPool(): pg.Pool {
   return globalPool.__bulkheadBillingPool;
 }
 
+/** Ends the pool if this process opened it (scripts, before exiting). */
+export async function closeBillingSyncPool(): Promise<void> {
+  const pool = globalPool.__bulkheadBillingPool;
+  globalPool.__bulkheadBillingPool = undefined;
+  await pool?.end();
+}
+
 /** Runs fn in one transaction on a pooled client; rolls back on any error. */
 export async function inTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();

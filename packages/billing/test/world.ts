@@ -84,6 +84,8 @@ export async function openWorld(cluster: TestCluster): Promise<BillingWorld> {
     await world.control('webhooks/flush', { timeout_ms: 60_000 });
   };
   world.close = async () => {
+    // Let deliveries in flight finish before their database pool goes away.
+    await world.flush().catch(() => undefined);
     await server.stop();
     await new Promise<void>((resolve) => {
       endpoint.closeAllConnections();

@@ -1,0 +1,148 @@
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createTenant } from '../../tenancy/test/helpers/index';
+import { diffState, fetchCustomerState, readLocalState } from '../src/customer-state';
+import { reconcile } from '../src/reconcile/run';
+import { type BillingWorld, customerOfTenant, openWorld, subscribe } from './world';
+
+/**
+ * Reconciliation converges on Stripe's state whatever the webhooks did: the chaos run drops,
+ * duplicates and shuffles deliveries across 100 tenants; afterwards no tenant differs from the
+ * stand-in and no event took effect twice. It also repairs drift no event announces.
+ */
+let world: BillingWorld;
+
+beforeAll(async () => {
+  world = await openWorld(inject('cluster'));
+});
+afterAll(async () => {
+  await world?.close();
+});
+
+const deps = () => ({ pool: world.billingPool, stripe: world.stripe });
+
+/** Every tenant with a customer, and how it differs from the stand-in right now. */
+async function driftByTenant(): Promise<Map<string, string[]>> {
+  const { rows } = await world.billingPool.query<{ tenant_id: string; stripe_customer_id: string }>(
+    'select tenant_id, stripe_customer_id from public.billing_customers',
+  );
+  const out = new Map<string, string[]>();
+  const client = await world.billingPool.connect();
+  try {
+    for (const row of rows) {
+      const differences = diffState(
+        await readLocalState(client, row.tenant_id),
+        await fetchCustomerState(world.stripe, row.stripe_customer_id),
+      );
+      if (differences.length > 0) out.set(row.tenant_id, differences);
+    }
+  } finally {
+    client.release();
+  }
+  return out;
+}
+
+describe('drift no event announces', () => {
+  it('is reported by a dry run without changes, then repaired, and recorded for the tenant', async () => {
+    const tenant = await createTenant(world.kit, 'Silent');
+    await subscribe(world, tenant.owner);
+    await world.flush();
+    const customer = (await customerOfTenant(world, tenant.id)) as string;
+    const [sub] = (await world.stripe.subscriptions.list({ customer })).data;
+    // Stripe changes the subscription and never generates an event for it.
+    await world.control('events/suppress', { enabled: true });
+    try {
+      await world.stripe.subscriptions.cancel(sub?.id ?? '');
+    } finally {
+      await world.control('events/suppress', { enabled: false });
+    }
+    const status = async () =>
+      (await world.kit.adminQuery('select status::text from public.billing_subscriptions where tenant_id = $1', [tenant.id]))[0]
+        ?.status;
+    expect(await status()).toBe('active');
+
+    const dry = await reconcile(deps(), { dryRun: true });
+    expect(dry.drift.find((d) => d.tenantId === tenant.id)?.differences).toContain(
+      `subscription ${sub?.id} status: local active, Stripe canceled`,
+    );
+    expect(await status()).toBe('active');
+
+    const run = await reconcile(deps());
+    expect(run.drift.find((d) => d.tenantId === tenant.id)?.repaired).toBe(true);
+    expect(await status()).toBe('canceled');
+    const recorded = await world.kit.as(tenant.owner, (c) =>
+      c.query('select dry_run, repaired from public.billing_reconciliation_runs order by checked_at'),
+    );
+    expect(recorded.rows).toEqual([
+      { dry_run: true, repaired: false },
+      { dry_run: false, repaired: true },
+    ]);
+    expect((await reconcile(deps())).drift).toEqual([]);
+  });
+});
+
+describe('chaos', () => {
+  it('100 tenants, 1,000+ events, 20% duplicated, shuffled, 30% dropped: zero drift after reconcile, nothing applied twice', async () => {
+    await world.control('webhooks/settings', { duplicate_rate: 0.2, drop_rate: 0.3, shuffle_window: 40, seed: 8 });
+    const startedAt = Math.floor(Date.now() / 1000) - 1;
+    const tenants: { id: string; customer: string; subscription: string; item: string }[] = [];
+    for (let i = 0; i < 100; i++) {
+      const tenant = await createTenant(world.kit, `Chaos ${i}`);
+      await subscribe(world, tenant.owner, i % 3 === 0 ? 'business' : 'pro', 1 + (i % 4));
+      const customer = (
+        await world.kit.adminQuery('select stripe_customer_id from public.billing_customers where tenant_id = $1', [tenant.id])
+      )[0]?.stripe_customer_id as string;
+      const [sub] = (await world.stripe.subscriptions.list({ customer })).data;
+      tenants.push({ id: tenant.id, customer, subscription: sub?.id ?? '', item: sub?.items.data[0]?.id ?? '' });
+    }
+    // Life after checkout: seat changes, plan switches, failed payments, cancellations.
+    const prices = Object.fromEntries(
+      (await world.stripe.prices.list({ lookup_keys: ['pro_monthly', 'business_monthly'] })).data.map((p) => [
+        p.lookup_key,
+        p.id,
+      ]),
+    );
+    for (const [i, t] of tenants.entries()) {
+      await world.stripe.subscriptionItems.update(t.item, { quantity: 5 + (i % 7) });
+      if (i % 5 === 0)
+        await world.stripe.subscriptionItems.update(t.item, { price: prices[i % 3 === 0 ? 'pro_monthly' : 'business_monthly'] });
+      if (i % 7 === 0) await world.control(`subscriptions/${t.subscription}/payment_failed`);
+      if (i % 6 === 0) await world.stripe.subscriptions.cancel(t.subscription);
+      else if (i % 11 === 0) await world.stripe.subscriptions.update(t.subscription, { cancel_at_period_end: true });
+    }
+    await world.flush();
+    await world.control('webhooks/settings', { duplicate_rate: 0, drop_rate: 0, shuffle_window: 0 });
+
+    const events = (
+      await world.stripe.events.list({ created: { gte: startedAt }, limit: 100 }).autoPagingToArray({ limit: 10_000 })
+    ).length;
+    expect(events).toBeGreaterThanOrEqual(1000);
+    const deliveries = (await world.control('webhooks/deliveries')).data as {
+      event: string;
+      status: string;
+      duplicate: boolean;
+    }[];
+    const ours = deliveries.filter((d) => d.status !== 'queued');
+    expect(ours.filter((d) => d.duplicate).length).toBeGreaterThan(events * 0.1);
+    expect(ours.filter((d) => d.status === 'dropped').length).toBeGreaterThan(events * 0.2);
+    // Positive control: the dropped deliveries left real drift behind.
+    const before = await driftByTenant();
+    expect(before.size).toBeGreaterThan(0);
+
+    const report = await reconcile(deps());
+    expect(report.eventsFailed).toEqual([]);
+    expect(report.eventsReplayed).toBeGreaterThan(0);
+    expect(await driftByTenant()).toEqual(new Map());
+
+    // No event took effect twice: one inbox row per event, each processed in one attempt.
+    const inbox = await world.kit.adminQuery<{ attempts: number; status: string; n: number }>(
+      `select status, attempts, count(*)::int as n from private.stripe_webhook_inbox where created >= to_timestamp($1) group by 1, 2 order by 1, 2`,
+      [startedAt],
+    );
+    expect(inbox.every((r) => r.attempts === 1)).toBe(true);
+    const duplicatesAnswered = world.responses.filter((r) => r.body.outcome === 'duplicate').length;
+    expect(duplicatesAnswered).toBeGreaterThan(0);
+    // And a second run finds nothing left to do.
+    const again = await reconcile(deps());
+    expect({ replayed: again.eventsReplayed, drift: again.drift }).toEqual({ replayed: 0, drift: [] });
+  }, 300_000);
+});
