@@ -1,0 +1,13 @@
+/** A row of public.staff_grants(). */
+export type GrantRow = {
+  id: string;
+  staff_user_id: string;
+  staff_email: string | null;
+  tenant_id: string;
+  tenant_name: string;
+  reason: string;
+  created_at: Date;
+  expires_at: Date;
+  ended_at: Date | null;
+  live: boolean;
+};
