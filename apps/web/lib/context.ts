@@ -4,6 +4,7 @@ import { getVerifiedClaims } from '@bulkhead/tenancy/next';
 import { SessionEndedError, TenantAccessLostError, type TenantDb, withSession, withTenant } from '@bulkhead/tenancy/server';
 import type { Route } from 'next';
 import { redirect } from 'next/navigation';
+import { claimedTenantSuspended } from './suspension';
 
 /**
  * Page-level guards. Each resolves who is asking or redirects: signed out → sign-in, no tenant →
@@ -32,7 +33,11 @@ export async function loadForTenant<T>(next: string, fn: (db: TenantDb, context:
   try {
     return await withTenant(context, fn);
   } catch (error) {
-    if (error instanceof TenantAccessLostError) redirect(refreshRoute(next));
+    if (error instanceof TenantAccessLostError) {
+      // A suspended tenant gets its own page; anything else may be stale claims: refresh.
+      if (await claimedTenantSuspended(context.claims)) redirect('/suspended');
+      redirect(refreshRoute(next));
+    }
     throw error;
   }
 }

@@ -4,6 +4,7 @@ import { TenantAccessLostError, withTenant } from '@bulkhead/tenancy/server';
 import { redirect } from 'next/navigation';
 import type { NextRequest } from 'next/server';
 import { safeNext } from '@/lib/safe-next';
+import { claimedTenantSuspended } from '@/lib/suspension';
 
 /**
  * Refreshes the session now, so the claims hook re-reads memberships: after a tenant switch, a
@@ -36,6 +37,7 @@ export async function GET(request: NextRequest) {
   }
   if (!claims.app_metadata.tenant_id) redirect('/onboarding');
   if (!reachable) {
+    if (await claimedTenantSuspended(claims)) redirect('/suspended');
     await supabase.auth.signOut({ scope: 'local' });
     redirect('/sign-in?reason=access_lost');
   }
