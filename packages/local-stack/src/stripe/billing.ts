@@ -243,7 +243,7 @@ export function openInvoice(s: StandIn, subscription: Subscription, reason: Invo
   s.emit('invoice.created', invoice);
   invoice.status = 'open';
   invoice.status_transitions.finalized_at = now;
-  s.emit('invoice.finalized', invoice, { status: 'draft', status_transitions: { finalized_at: null } });
+  s.emit('invoice.finalized', invoice);
   return invoice;
 }
 
@@ -256,7 +256,7 @@ export function payInvoice(s: StandIn, invoice: Invoice): void {
   invoice.amount_remaining = 0;
   invoice.status_transitions.paid_at = now;
   invoice.next_payment_attempt = null;
-  s.emit('invoice.paid', invoice, { status: 'open' });
+  s.emit('invoice.paid', invoice);
   s.emit('invoice.payment_succeeded', invoice);
 }
 

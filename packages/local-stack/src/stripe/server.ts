@@ -121,6 +121,19 @@ interface ApiReply {
 export async function startStripeServer(options: StripeServerOptions): Promise<RunningStripeServer> {
   const log = options.log ?? ((message: string) => process.stderr.write(`${message}\n`));
   let standIn: StandIn | undefined;
+  // Keys expire after 24 hours; sweeping at most once a minute keeps a busy run linear.
+  let lastSweep = 0;
+  const liveIdempotencyRecord = (s: StandIn, key: string) => {
+    const now = Date.now();
+    if (now - lastSweep >= 60_000) {
+      lastSweep = now;
+      for (const [k, record] of Object.entries(s.state.idempotency)) {
+        if (record.createdAt < now - IDEMPOTENCY_TTL_MS) delete s.state.idempotency[k];
+      }
+    }
+    const record = s.state.idempotency[key];
+    return record && record.createdAt >= now - IDEMPOTENCY_TTL_MS ? record : undefined;
+  };
   const registerWebhook = (s: StandIn) => {
     if (options.webhook) ensureWebhookEndpoint(s, options.webhook.url, options.webhook.secret);
   };
@@ -159,11 +172,7 @@ export async function startStripeServer(options: StripeServerOptions): Promise<R
         .update(`${method} ${url.pathname} ${canonical(params)}`)
         .digest('hex');
       if (key) {
-        const now = Date.now();
-        for (const [k, record] of Object.entries(s.state.idempotency)) {
-          if (record.createdAt < now - IDEMPOTENCY_TTL_MS) delete s.state.idempotency[k];
-        }
-        const record = s.state.idempotency[key];
+        const record = liveIdempotencyRecord(s, key);
         if (record) {
           if (record.fingerprint !== fingerprint) {
             throw new StripeApiError(

@@ -159,6 +159,6 @@ export class StandIn {
 
   stop(): void {
     this.deliverer.stop();
-    this.persister.flush();
+    this.persister.close();
   }
 }

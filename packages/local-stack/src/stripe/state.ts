@@ -136,19 +136,22 @@ export function loadState(path: string | undefined): StripeState {
 /** Writes are debounced (many changes per request) and atomic (write, then rename). */
 export function statePersister(path: string | undefined, state: () => StripeState) {
   let timer: NodeJS.Timeout | undefined;
+  let closed = false;
   const write = () => {
     timer = undefined;
-    if (!path) return;
+    if (!path || closed) return;
     writeFileSync(`${path}.tmp`, JSON.stringify(state()));
     renameSync(`${path}.tmp`, path);
   };
   return {
     schedule(): void {
-      timer ??= setTimeout(write, 250);
+      if (!closed) timer ??= setTimeout(write, 250);
     },
-    flush(): void {
+    /** Writes now and stops writing (deliveries still in flight after a stop change nothing on disk). */
+    close(): void {
       if (timer) clearTimeout(timer);
       write();
+      closed = true;
     },
   };
 }
