@@ -6,5 +6,7 @@ export async function register() {
   if (process.env.NEXT_RUNTIME === 'nodejs') {
     const { tenancyEnv } = await import('@bulkhead/tenancy/env');
     tenancyEnv();
+    const { billingEnv } = await import('@bulkhead/billing/env');
+    billingEnv();
   }
 }

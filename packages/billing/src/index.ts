@@ -6,5 +6,13 @@ import 'server-only';
 export { catalog } from './catalog/bundled';
 export type { Catalog, CatalogPlan } from './catalog/schema';
 export { checkoutUrl, portalUrl } from './owner-actions';
-export { openPortal, ownerGate, type SessionDeps, startCheckout, UnknownPlanError } from './sessions';
+export {
+  checkoutForOwner,
+  openPortal,
+  ownerGate,
+  portalForOwner,
+  type SessionDeps,
+  startCheckout,
+  UnknownPlanError,
+} from './sessions';
 export { type BillingState, type FeatureState, readBillingState } from './state';

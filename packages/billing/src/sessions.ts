@@ -37,40 +37,51 @@ export async function ownerGate(db: TenantDb): Promise<{ tenantId: string; custo
   return { tenantId: row.tenant_id, customerId: row.stripe_customer_id, tenantName: row.name };
 }
 
-async function asOwner(context: TenantContext, deps: SessionDeps) {
+async function asOwner<T>(context: TenantContext, deps: SessionDeps, fn: (db: TenantDb, live: TenantContext) => Promise<T>) {
   return withTenant(
     context,
     async (db, live) => {
       if (live.tenantRole !== 'owner') throw new PermissionDeniedError('billing.manage', live.tenantRole);
-      return ownerGate(db);
+      return fn(db, live);
     },
     deps.tenantOptions,
   );
 }
 
-/** A Checkout Session URL for a catalog plan; seats start at the tenant's member count. */
-export async function startCheckout(
-  context: TenantContext,
-  input: { plan: string; returnUrl: string; seats: number },
-  deps: SessionDeps,
-): Promise<string> {
-  const plan = catalog.plans.find((p) => p.key === input.plan);
-  if (!plan) throw new UnknownPlanError(input.plan);
-  const gate = await asOwner(context, deps);
-  const customer =
+async function customerFor(db: TenantDb, context: TenantContext, deps: SessionDeps) {
+  const gate = await ownerGate(db);
+  const customerId =
     gate.customerId ??
     (await ensureCustomer(
       { pool: deps.billingPool, stripe: deps.stripe },
       { id: gate.tenantId, name: gate.tenantName, email: context.claims.email },
     ));
+  return { ...gate, customerId };
+}
+
+/**
+ * A Checkout Session URL for a catalog plan, inside the caller's tenant transaction (the action
+ * wrapper's). Seats start at the tenant's member count for per-seat plans.
+ */
+export async function checkoutForOwner(
+  db: TenantDb,
+  context: TenantContext,
+  input: { plan: string; returnUrl: string },
+  deps: SessionDeps,
+): Promise<string> {
+  const plan = catalog.plans.find((p) => p.key === input.plan);
+  if (!plan) throw new UnknownPlanError(input.plan);
+  const gate = await customerFor(db, context, deps);
+  const members = await db.execute(sql`select count(*)::int as n from public.memberships where tenant_id = ${gate.tenantId}`);
+  const seats = (members.rows[0] as { n: number } | undefined)?.n ?? 1;
   const prices = await deps.stripe.prices.list({ lookup_keys: [plan.price.lookupKey], active: true, limit: 1 });
   const price = prices.data[0];
   if (!price) throw new Error(`price ${plan.price.lookupKey} is not in Stripe; run \`pnpm billing:sync-catalog\``);
   const session = await deps.stripe.checkout.sessions.create({
     mode: 'subscription',
-    customer,
+    customer: gate.customerId,
     client_reference_id: gate.tenantId,
-    line_items: [{ price: price.id, quantity: plan.perSeat ? Math.max(1, input.seats) : 1 }],
+    line_items: [{ price: price.id, quantity: plan.perSeat ? Math.max(1, seats) : 1 }],
     success_url: `${input.returnUrl}?checkout=success`,
     cancel_url: `${input.returnUrl}?checkout=cancelled`,
     subscription_data: { metadata: { bulkhead_tenant_id: gate.tenantId } },
@@ -79,15 +90,29 @@ export async function startCheckout(
   return session.url;
 }
 
-/** A Billing Portal session URL for the tenant's customer (created on first use). */
-export async function openPortal(context: TenantContext, input: { returnUrl: string }, deps: SessionDeps): Promise<string> {
-  const gate = await asOwner(context, deps);
-  const customer =
-    gate.customerId ??
-    (await ensureCustomer(
-      { pool: deps.billingPool, stripe: deps.stripe },
-      { id: gate.tenantId, name: gate.tenantName, email: context.claims.email },
-    ));
-  const session = await deps.stripe.billingPortal.sessions.create({ customer, return_url: input.returnUrl });
+/** A Billing Portal URL for the tenant's customer (created on first use), inside the caller's transaction. */
+export async function portalForOwner(
+  db: TenantDb,
+  context: TenantContext,
+  input: { returnUrl: string },
+  deps: SessionDeps,
+): Promise<string> {
+  const gate = await customerFor(db, context, deps);
+  const session = await deps.stripe.billingPortal.sessions.create({ customer: gate.customerId, return_url: input.returnUrl });
   return session.url;
+}
+
+/** checkoutForOwner() in a transaction of its own, refused unless the live role is owner. */
+export function startCheckout(
+  context: TenantContext,
+  input: { plan: string; returnUrl: string },
+  deps: SessionDeps,
+): Promise<string> {
+  if (!catalog.plans.some((p) => p.key === input.plan)) return Promise.reject(new UnknownPlanError(input.plan));
+  return asOwner(context, deps, (db, live) => checkoutForOwner(db, live, input, deps));
+}
+
+/** portalForOwner() in a transaction of its own, refused unless the live role is owner. */
+export function openPortal(context: TenantContext, input: { returnUrl: string }, deps: SessionDeps): Promise<string> {
+  return asOwner(context, deps, (db, live) => portalForOwner(db, live, input, deps));
 }

@@ -50,7 +50,7 @@ describe('ensureCustomer', () => {
     const tenant = await createTenant(world.kit, 'Clicky');
     const urls = await Promise.all(
       Array.from({ length: 10 }, () =>
-        startCheckout(contextOf(tenant.owner), { plan: 'pro', returnUrl: 'http://app.test/billing', seats: 1 }, sessionDeps()),
+        startCheckout(contextOf(tenant.owner), { plan: 'pro', returnUrl: 'http://app.test/billing' }, sessionDeps()),
       ),
     );
     expect(new Set(urls).size).toBe(10);
@@ -70,7 +70,7 @@ describe('Checkout and the Portal are for owners', () => {
 
     const checkout = await startCheckout(
       contextOf(tenant.owner),
-      { plan: 'pro', returnUrl: 'http://app.test/billing', seats: 4 },
+      { plan: 'pro', returnUrl: 'http://app.test/billing' },
       sessionDeps(),
     );
     expect(checkout).toMatch(/^http:\/\/127\.0\.0\.1:\d+\//);
@@ -79,7 +79,7 @@ describe('Checkout and the Portal are for owners', () => {
 
     for (const session of [admin, member, viewer]) {
       await expect(
-        startCheckout(contextOf(session), { plan: 'pro', returnUrl: 'http://app.test/billing', seats: 1 }, sessionDeps()),
+        startCheckout(contextOf(session), { plan: 'pro', returnUrl: 'http://app.test/billing' }, sessionDeps()),
       ).rejects.toBeInstanceOf(PermissionDeniedError);
       await expect(
         openPortal(contextOf(session), { returnUrl: 'http://app.test/billing' }, sessionDeps()),
@@ -94,7 +94,7 @@ describe('Checkout and the Portal are for owners', () => {
   it('an unknown plan is refused before anything is created', async () => {
     const tenant = await createTenant(world.kit, 'Typo');
     await expect(
-      startCheckout(contextOf(tenant.owner), { plan: 'platinum', returnUrl: 'http://app.test/billing', seats: 1 }, sessionDeps()),
+      startCheckout(contextOf(tenant.owner), { plan: 'platinum', returnUrl: 'http://app.test/billing' }, sessionDeps()),
     ).rejects.toThrow(/no plan "platinum"/);
     expect(await world.kit.adminQuery('select * from public.billing_customers where tenant_id = $1', [tenant.id])).toEqual([]);
   });

@@ -91,7 +91,7 @@ describe('usage', () => {
 describe('seats', () => {
   it('the plan item quantity follows the member count', async () => {
     const tenant = await createTenant(world.kit, 'Team');
-    await subscribe(world, tenant.owner, 'pro', 1);
+    await subscribe(world, tenant.owner, 'pro');
     await world.flush();
     const customer = (await customerOfTenant(world, tenant.id)) as string;
     const quantity = async () => (await world.stripe.subscriptions.list({ customer })).data[0]?.items.data[0]?.quantity;

@@ -133,7 +133,7 @@ describe('events change access only through Stripe, and only once', () => {
     expect(await featureAs(world, a.owner, a.id, 'audit_export')).toEqual({ enabled: false, lim: null });
     expect(await featureAs(world, a.owner, a.id, 'documents')).toEqual({ enabled: true, lim: 100 });
 
-    await subscribe(world, a.owner, 'pro', 2);
+    await subscribe(world, a.owner, 'pro');
     await world.flush();
 
     expect(await featureAs(world, a.owner, a.id, 'audit_export')).toEqual({ enabled: true, lim: null });

@@ -106,10 +106,10 @@ export function contextOf(session: TestSession): TenantContext {
 }
 
 /** The owner starts Checkout for a plan and presses Pay on the stand-in's page. Returns the session URL. */
-export async function subscribe(world: BillingWorld, owner: TestSession, plan = 'pro', seats = 1): Promise<string> {
+export async function subscribe(world: BillingWorld, owner: TestSession, plan = 'pro'): Promise<string> {
   const url = await startCheckout(
     contextOf(owner),
-    { plan, returnUrl: 'http://app.test/billing', seats },
+    { plan, returnUrl: 'http://app.test/billing' },
     { stripe: world.stripe, billingPool: world.billingPool, tenantOptions: { pool: world.kit.appServer } },
   );
   const paid = await fetch(url, {

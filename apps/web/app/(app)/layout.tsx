@@ -21,6 +21,7 @@ export default async function AppLayout({ children }: { children: ReactNode }) {
     { href: '/documents', label: 'Documents' },
     { href: '/members', label: 'Members' },
     { href: '/settings', label: 'Settings' },
+    { href: '/billing', label: 'Billing' },
     { href: '/account', label: 'Account' },
   ] as const;
 
