@@ -51,6 +51,19 @@ describe('billing meters', () => {
     });
     expect((await summaryFor(b.id))[0]?.aggregated_value).toBe(1);
 
+    // Grouped by hour: one summary per hour, newest first; together they hold the same total.
+    const hourly = await world.stripe.billing.meters.listEventSummaries(meter.id, {
+      customer: a.id,
+      start_time: start,
+      end_time: end,
+      value_grouping_window: 'hour',
+      limit: 100,
+    });
+    expect(hourly.data.length).toBeGreaterThanOrEqual(2);
+    expect(hourly.data.map((x) => x.start_time)).toEqual([...hourly.data.map((x) => x.start_time)].sort((x, y) => y - x));
+    expect(hourly.data.every((x) => x.end_time - x.start_time <= 3600 && x.start_time % 60 === 0)).toBe(true);
+    expect(hourly.data.reduce((sum, x) => sum + x.aggregated_value, 0)).toBe(7);
+
     // A window before the events holds nothing.
     const earlier = await world.stripe.billing.meters.listEventSummaries(meter.id, {
       customer: a.id,

@@ -8,7 +8,8 @@ import { getCustomer } from './customers';
 
 /**
  * Billing Meters: meters, meter events (an `identifier` is unique for 24 hours: a repeat is
- * answered with the first event and not counted again) and event summaries over a time range.
+ * answered with the first event and not counted again) and event summaries over a time range,
+ * whole or in UTC hour/day windows.
  * Stripe aggregates asynchronously; the stand-in counts at once.
  */
 const IDENTIFIER_WINDOW_MS = 24 * 3600 * 1000;
@@ -117,9 +118,7 @@ export const meterRoutes = [
     if (start % 60 !== 0) throw invalidRequest('start_time must be aligned with minute boundaries.', 'start_time');
     if (end % 60 !== 0) throw invalidRequest('end_time must be aligned with minute boundaries.', 'end_time');
     if (end <= start) throw invalidRequest('end_time must be after start_time.', 'end_time');
-    if (params.value_grouping_window !== undefined) {
-      throw invalidRequest('The local Stripe stand-in does not implement value_grouping_window.', 'value_grouping_window');
-    }
+    const grouping = oneOf(params, 'value_grouping_window', ['day', 'hour'] as const);
     const events = s.state.meterEvents
       .filter(
         (e) =>
@@ -129,19 +128,29 @@ export const meterRoutes = [
           e.timestamp < end,
       )
       .sort((a, b) => a.timestamp - b.timestamp);
-    const values = events.map((e) => Number(e.payload[meter.value_settings.event_payload_key] ?? 0));
     const formula = meter.default_aggregation.formula;
-    const aggregated =
-      formula === 'count' ? values.length : formula === 'last' ? (values.at(-1) ?? 0) : values.reduce((sum, v) => sum + v, 0);
-    const summary = {
-      id: `mtrsum_${meter.id.slice(-12)}${start}`,
+    const aggregate = (from: number, to: number) => {
+      const values = events
+        .filter((e) => e.timestamp >= from && e.timestamp < to)
+        .map((e) => Number(e.payload[meter.value_settings.event_payload_key] ?? 0));
+      if (formula === 'count') return values.length;
+      if (formula === 'last') return values.at(-1) ?? 0;
+      return values.reduce((sum, v) => sum + v, 0);
+    };
+    // One summary for the range, or one per UTC hour/day window in it, newest first.
+    const step = grouping === 'day' ? 86_400 : 3600;
+    const windowEnd = (from: number) => (grouping ? Math.min(end, (Math.floor(from / step) + 1) * step) : end);
+    const windows: Array<[number, number]> = [];
+    for (let from = start; from < end; from = windowEnd(from)) windows.push([from, windowEnd(from)]);
+    const summaries = windows.reverse().map(([from, to]) => ({
+      id: `mtrusg_test_${meter.id.slice(-16)}${from}`,
       object: 'billing.meter_event_summary',
-      aggregated_value: aggregated,
-      end_time: end,
+      aggregated_value: aggregate(from, to),
+      end_time: to,
       livemode: false,
       meter: meter.id,
-      start_time: start,
-    };
-    return s.renderList([summary], params, `/v1/billing/meters/${meter.id}/event_summaries`);
+      start_time: from,
+    }));
+    return s.renderList(summaries, params, `/v1/billing/meters/${meter.id}/event_summaries`);
   }),
 ];
