@@ -56,8 +56,8 @@ export interface Received {
 export interface Receiver {
   url: string;
   received: Received[];
-  /** Status to answer with, per call (default 200). */
-  answer: (received: Received, index: number) => number;
+  /** Status to answer with, per call (default 200); null leaves the request unanswered (a timeout). */
+  answer: (received: Received, index: number) => number | null;
   stop(): Promise<void>;
 }
 
@@ -75,7 +75,8 @@ export async function startReceiver(): Promise<Receiver> {
       const body = Buffer.concat(chunks).toString('utf8');
       const received = { body, signature: String(req.headers['stripe-signature'] ?? ''), event: JSON.parse(body) };
       const index = receiver.received.push(received) - 1;
-      res.writeHead(receiver.answer(received, index)).end();
+      const status = receiver.answer(received, index);
+      if (status !== null) res.writeHead(status).end();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -84,6 +84,16 @@ describe('delivery', () => {
     expect(undelivered.data.map((e) => e.id)).toEqual([eventOf(dead)?.id]);
     expect(undelivered.data[0]?.pending_webhooks).toBe(1);
   });
+  it('treats an endpoint that does not answer in time as a failure and retries it', async () => {
+    await world.control('webhooks/settings', { retry_base_ms: 5, timeout_ms: 200 });
+    receiver.answer = (r) => (receiver.received.filter((x) => x.event.id === r.event.id).length === 1 ? null : 200);
+    await world.stripe.customers.create({ name: 'slow' });
+    await world.control('webhooks/flush');
+    const [delivery] = await deliveries();
+    expect(delivery?.status).toBe('done');
+    expect(delivery?.attempts.map((a) => a.status)).toEqual([null, 200]);
+    expect((delivery?.attempts[0] as { error?: string } | undefined)?.error).toMatch(/Timeout|abort/i);
+  });
 });
 
 describe('chaos switches', () => {

@@ -28,12 +28,16 @@ export class Deliverer {
   private inFlight = 0;
   private timer: NodeJS.Timeout | undefined;
   private releaseTimer: NodeJS.Timeout | undefined;
+  /** Duplicate and drop decisions: depend only on the seed and the sequence of deliveries. */
   private random: () => number;
+  /** Shuffle order: a second stream, so when a window is released never shifts the decisions. */
+  private shuffleRandom: () => number;
   private stopped = false;
   private waiters: Array<() => void> = [];
 
   constructor(private readonly host: { state: () => StripeState; changed: () => void; log: (message: string) => void }) {
     this.random = seededRandom(host.state().chaos.seed);
+    this.shuffleRandom = seededRandom(host.state().chaos.seed ^ 0x9e3779b9);
     // After a restart, whatever was still queued is sent again.
     for (const delivery of host.state().deliveries) {
       if (delivery.status !== 'queued') continue;
@@ -46,6 +50,7 @@ export class Deliverer {
   /** New chaos settings start a fresh random sequence from their seed. */
   reseed(): void {
     this.random = seededRandom(this.host.state().chaos.seed);
+    this.shuffleRandom = seededRandom(this.host.state().chaos.seed ^ 0x9e3779b9);
   }
 
   /** Forget every queued delivery (the state was reset). */
@@ -98,7 +103,7 @@ export class Deliverer {
   private release(): void {
     if (this.releaseTimer) clearTimeout(this.releaseTimer);
     this.releaseTimer = undefined;
-    const batch = shuffleInPlace(this.held.splice(0), this.random);
+    const batch = shuffleInPlace(this.held.splice(0), this.shuffleRandom);
     const now = Date.now();
     for (const delivery of batch) delivery.nextAt = now;
     this.pending.push(...batch);
