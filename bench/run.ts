@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createTestDatabase, startTestCluster } from '@bulkhead/local-stack/cluster';
 import pg from 'pg';
+import { adoptBackfillSection, runAdoptBackfillBenchmark } from './adopt-backfill';
 import { runAuditBenchmark } from './audit';
 import { DOCS_PER_TENANT, growTo, measuredTenant } from './dataset';
 import { machineDescription } from './machine';
@@ -92,6 +93,8 @@ async function main() {
   );
   log('tenancy audit');
   const audit = await runAuditBenchmark({ tables: 200, runs: 5 });
+  log('adoption backfill');
+  const adopt = await runAdoptBackfillBenchmark({ rows: quick ? 100_000 : 1_000_000, batchSize: 5000 });
   const m = database.main;
   if (!m) throw new Error('the main dataset size was not measured');
   const { withChecks: w, withoutChecks: wo, singleQuery: sq } = m;
@@ -192,7 +195,8 @@ why the database re-checks the session on every query.
 
 ${audit.tables} tenant tables (${audit.policies} policies): static mode (parsing the migrations)
 median ${fmt(percentile(audit.staticMs, 50), 0)} ms, live mode (reading the catalogs) median ${fmt(percentile(audit.liveMs, 50), 0)} ms.
-`;
+
+${adoptBackfillSection(adopt)}`;
   writeFileSync(out, doc);
   log(`wrote ${out}`);
 }

@@ -11,10 +11,12 @@ import { ident, qualified } from './sql';
 export function deriveTenantSql(mapping: TableMapping, row: string): string {
   const source = mapping.tenant;
   if (source.kind === 'column') {
-    // A loose org id: it places the row only if it names an existing tenant.
+    // A loose org id (uuid or text): it places the row only if it names an existing tenant. The
+    // value becomes a uuid (or NULL) first, so the lookup is one probe of the tenants key.
+    const value = `${row}.${ident(source.column)}::text`;
     return `select count(x.id)::int as n, (pg_catalog.array_agg(x.id))[1] as tenant
           from public.tenants x
-         where x.id::text = ${row}.${ident(source.column)}::text`;
+         where x.id = (case when ${value} ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' then ${value}::uuid end)`;
   }
   const hops = source.hops;
   const last = `h${hops.length}`;
