@@ -112,6 +112,15 @@ function authenticate(req: http.IncomingMessage, secretKey: string): void {
   }
 }
 
+/** A path segment as an id; a malformed escape stays as sent (and then names no object). */
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
 interface ApiReply {
   status: number;
   body: string;
@@ -168,6 +177,7 @@ export async function startStripeServer(options: StripeServerOptions): Promise<R
       }
 
       const key = method === 'POST' ? (req.headers['idempotency-key'] as string | undefined) : undefined;
+      if (key && key.length > 255) throw invalidRequest('Idempotency keys can be at most 255 characters long.');
       const fingerprint = createHash('sha256')
         .update(`${method} ${url.pathname} ${canonical(params)}`)
         .digest('hex');
@@ -192,11 +202,15 @@ export async function startStripeServer(options: StripeServerOptions): Promise<R
       s.request = { id: requestId, idempotencyKey: key ?? null };
       let result: unknown;
       try {
-        result = found.r.handle({ s, params, path: { ...found.m?.groups } });
+        const path = Object.fromEntries(Object.entries(found.m?.groups ?? {}).map(([k, v]) => [k, decodeSegment(v)]));
+        result = found.r.handle({ s, params, path });
       } finally {
         s.request = { id: null, idempotencyKey: null };
       }
-      const text = `${JSON.stringify(await result, null, 2)}\n`;
+      // Handlers that change state are synchronous: no other request runs between the key check
+      // above and storing the answer below. Only /_local/webhooks/flush answers later.
+      const value = result instanceof Promise ? await result : result;
+      const text = `${JSON.stringify(value, null, 2)}\n`;
       if (key) {
         // Only completed requests are remembered: a rejected one may be retried with the same key.
         s.state.idempotency[key] = { fingerprint, status: 200, body: text, requestId, createdAt: Date.now() };

@@ -130,7 +130,13 @@ export function loadState(path: string | undefined): StripeState {
   const parsed = JSON.parse(readFileSync(path, 'utf8')) as StripeState;
   if (parsed.version !== 1) throw new Error(`${path}: unknown stand-in state version; delete the file to start over`);
   const empty = emptyState();
-  return { ...empty, ...parsed, delivery: { ...empty.delivery, ...parsed.delivery } };
+  const state = { ...empty, ...parsed, delivery: { ...empty.delivery, ...parsed.delivery } };
+  // Events leave the API after 30 days; a long-lived dev account sheds them (and their deliveries) on start.
+  const oldest = Math.floor(Date.now() / 1000) - 30 * 86_400;
+  state.events = state.events.filter((event) => event.created >= oldest);
+  const kept = new Set(state.events.map((event) => event.id));
+  state.deliveries = state.deliveries.filter((delivery) => kept.has(delivery.event));
+  return state;
 }
 
 /** Writes are debounced (many changes per request) and atomic (write, then rename). */
