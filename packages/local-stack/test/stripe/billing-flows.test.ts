@@ -274,6 +274,40 @@ describe('Billing Portal', () => {
     expect(previous.items.data[0]?.price.id).toBe(catalog.teamPrice.id);
   });
 
+  it('refuses a plan its other items cannot share, with a message, changing nothing', async () => {
+    const meter = await world.stripe.billing.meters.create({
+      display_name: 'Docs',
+      event_name: 'portal_docs',
+      default_aggregation: { formula: 'sum' },
+    });
+    const usage = await world.stripe.prices.create({
+      product: catalog.team.id,
+      currency: 'usd',
+      unit_amount: 1,
+      recurring: { interval: 'month', usage_type: 'metered', meter: meter.id },
+    });
+    const yearly = await world.stripe.prices.create({
+      product: catalog.business.id,
+      currency: 'usd',
+      unit_amount: 50_000,
+      recurring: { interval: 'year' },
+    });
+    const customer = await world.stripe.customers.create({});
+    const subscription = await world.stripe.subscriptions.create({
+      customer: customer.id,
+      items: [{ price: catalog.teamPrice.id, quantity: 2 }, { price: usage.id }],
+    });
+    expect(subscription.items.data.map((i) => i.quantity)).toEqual([2, undefined]);
+    const session = await portalFor(customer.id);
+    const base = `${new URL(session.url).origin}/p/session/${session.id}/subscriptions/${subscription.id}`;
+    const refused = await post(`${base}/plan`, { price: yearly.id });
+    expect(refused.status).toBe(200);
+    expect(await refused.text()).toContain('same recurring interval');
+    const after = await world.stripe.subscriptions.retrieve(subscription.id);
+    expect(after.items.data.map((i) => i.price.id)).toEqual([catalog.teamPrice.id, usage.id]);
+    expect(await lookupKeys(customer.id)).toEqual(['documents']);
+  });
+
   it('cancels at period end (ends on renewal) and cancels now', async () => {
     const later = await subscribe();
     const session = await portalFor(later.customer.id);

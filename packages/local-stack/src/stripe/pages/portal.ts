@@ -1,4 +1,5 @@
-import { cancelNow, currentPeriod, setCancelAtPeriodEnd, setItemPrice, updateSubscription } from '../billing';
+import { cancelNow, currentPeriod, setCancelAtPeriodEnd, setItemPrice, updateSubscription, validateLines } from '../billing';
+import { StripeApiError } from '../errors';
 import type { Price, Subscription } from '../objects';
 import type { StandIn } from '../standin';
 import { escapeHtml, html, money, type PageReply, page, redirect } from './html';
@@ -93,7 +94,18 @@ export function portalAction(
     if (!price?.active || price.recurring?.usage_type !== 'licensed' || !item) {
       return portalPage(s, sessionId, 'Choose one of the plans offered.');
     }
-    updateSubscription(s, subscription, () => setItemPrice(s, item, price));
+    try {
+      updateSubscription(s, subscription, () => {
+        setItemPrice(s, item, price);
+        validateLines(
+          subscription.items.data.map((i) => ({ price: i.price, quantity: i.quantity })),
+          'price',
+        );
+      });
+    } catch (error) {
+      if (error instanceof StripeApiError) return portalPage(s, sessionId, error.message);
+      throw error;
+    }
   } else if (action === 'cancel') {
     const when = form.get('when');
     if (when === 'now') cancelNow(s, subscription);
