@@ -2,11 +2,11 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { runBackfill } from './backfill';
-import { readRecords } from './catalog';
+import { CatalogError, readRecords } from './catalog';
 import { adoptEnv } from './env';
-import { loadMapping } from './mapping';
+import { loadMapping, MappingError } from './mapping';
 import { writeMigrations } from './migration-files';
-import { ACTIONS, type Action, plan, planRollback, type RollbackTarget } from './plan';
+import { ACTIONS, type Action, PlanError, plan, planRollback, type RollbackTarget } from './plan';
 import { explainFindings, formatReport, shadowReport } from './report';
 import { validate } from './validate';
 
@@ -36,7 +36,24 @@ Options:
   --out DIR         where migrations are written (default: supabase/migrations)
 `;
 
+/** Exit status: 0 done, 1 refused or problems found (the message says which), 2 could not run. */
 export async function main(argv: string[], cwd = process.cwd()): Promise<number> {
+  try {
+    return await run(argv, cwd);
+  } catch (error) {
+    if (error instanceof PlanError) {
+      console.error(error.message);
+      return 1;
+    }
+    if (error instanceof MappingError || error instanceof CatalogError) {
+      console.error(error.message);
+      return 2;
+    }
+    throw error;
+  }
+}
+
+async function run(argv: string[], cwd: string): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,

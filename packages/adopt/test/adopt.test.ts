@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { auditLive, loadConfig } from '@bulkhead/audit';
@@ -10,6 +10,7 @@ import { type TenancyTestKit as Kit, TenancyTestKit, type TestSession } from '..
 import {
   explainFindings,
   type Mapping,
+  main,
   PlanError,
   parseMapping,
   plan,
@@ -400,6 +401,12 @@ describe('adopting a single-tenant app', () => {
       },
     ]);
     await expect(plan(postgres, mapping, { action: 'enforce', tables: ['public.tasks'] })).rejects.toThrow(PlanError);
+    // The command line says the same with exit status 1, and writes nothing.
+    const cli = (...args: string[]) => main([...args, '--db', kit.db.migrationUrl, '--mapping', mappingFile, '--out', folder.dir]);
+    const filesBefore = readdirSync(folder.dir).length;
+    expect(await cli('report')).toBe(1);
+    expect(await cli('enforce', '--table', 'public.tasks')).toBe(1);
+    expect(readdirSync(folder.dir)).toHaveLength(filesBefore);
     await expect(plan(postgres, mapping, { action: 'enforce', tables: ['public.tasks'] })).rejects.toThrow(
       /refusing to enforce with unexplained shadow findings:\n {2}public.tasks: GET \/projects\/:id\/tasks \(4 unexplained finding\(s\) on 4 row\(s\)\)/,
     );
