@@ -1,7 +1,8 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { freePort } from '@bulkhead/local-stack/cluster';
 import { createThrowawayStack } from '@bulkhead/local-stack/throwaway-stack';
 
@@ -40,8 +41,7 @@ async function waitForHttp(url: string, child: ChildProcess, timeoutMs = 60_000)
   throw new Error(`${url} was not healthy within ${timeoutMs} ms (last: ${last})`);
 }
 
-async function startApp(app: 'web' | 'admin', env: Record<string, string>): Promise<{ url: string; pid: number }> {
-  const port = await freePort();
+async function startApp(app: 'web' | 'admin', env: Record<string, string>, port: number): Promise<{ url: string; pid: number }> {
   const url = `http://127.0.0.1:${port}`;
   const appDir = join(root, 'apps', app);
   const child = spawn(join(appDir, 'node_modules/.bin/next'), ['start', '--port', String(port), '--hostname', '127.0.0.1'], {
@@ -55,15 +55,24 @@ async function startApp(app: 'web' | 'admin', env: Record<string, string>): Prom
   return { url, pid: child.pid ?? -1 };
 }
 
+/** Puts the billing catalog (plans, prices, features) into the stack's Stripe stand-in. */
+async function syncBillingCatalog(env: Record<string, string>): Promise<void> {
+  await promisify(execFile)('pnpm', ['billing:sync-catalog'], { cwd: root, env: { ...process.env, ...env } });
+}
+
 /**
  * Starts the stack and both apps, writes world.json for the specs, and returns the function that
  * stops it all (Playwright's global teardown).
  */
 export async function startWorld(): Promise<() => Promise<void>> {
+  // The web app's port is chosen first: the stack's Stripe stand-in delivers webhooks to it.
+  const [webPort, adminPort] = [await freePort(), await freePort()];
+  process.env.BULKHEAD_STRIPE_WEBHOOK_URL = `http://127.0.0.1:${webPort}/api/stripe/webhook`;
   const stack = await createThrowawayStack();
   await stack.cli('up');
   const env = await stack.env();
-  const [web, admin] = await Promise.all([startApp('web', env), startApp('admin', env)]);
+  await syncBillingCatalog(env);
+  const [web, admin] = await Promise.all([startApp('web', env, webPort), startApp('admin', env, adminPort)]);
   const world: World = { env, web: web.url, admin: admin.url };
   writeFileSync(worldFile, JSON.stringify(world, null, 2));
   return async () => {

@@ -18,6 +18,8 @@ export async function proxy(request: NextRequest) {
   return redirect;
 }
 
+// Stripe's webhook carries no session (it is authenticated by its signature), so it skips the
+// proxy entirely: a sign-in redirect would answer 200 and Stripe would never retry.
 export const config = {
-  matcher: ['/((?!_next/static|_next/image|favicon.ico).*)'],
+  matcher: ['/((?!_next/static|_next/image|favicon.ico|api/stripe/webhook).*)'],
 };
