@@ -137,7 +137,7 @@ export const sessionRoutes = [
       url: `${s.baseUrl}/p/session/${id}`,
     };
     s.state.portalSessions[id] = session;
-    s.changed();
+    s.emit('billing_portal.session.created', session);
     return s.render(session, params);
   }),
 ];
