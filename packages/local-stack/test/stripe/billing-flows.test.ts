@@ -150,6 +150,13 @@ describe('Checkout', () => {
     expect(subscription.items.data[0]?.current_period_end).toBe(subscription.trial_end);
     expect(completed.payment_status).toBe('no_payment_required');
     expect((await world.stripe.invoices.retrieve(String(subscription.latest_invoice))).amount_paid).toBe(0);
+
+    // The trial ends (the card from Checkout pays): active, a new period from the trial end, a paid invoice.
+    await world.control(`subscriptions/${subscription.id}/advance`);
+    const active = await world.stripe.subscriptions.retrieve(subscription.id, { expand: ['latest_invoice'] });
+    expect(active.status).toBe('active');
+    expect(active.items.data[0]?.current_period_start).toBe(subscription.trial_end);
+    expect(active.latest_invoice).toMatchObject({ status: 'paid', amount_paid: 3000, billing_reason: 'subscription_cycle' });
   });
 });
 

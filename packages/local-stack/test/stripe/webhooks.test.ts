@@ -241,5 +241,8 @@ describe('events list', () => {
     expect(none.data).toHaveLength(0);
     const one = await world.stripe.events.retrieve(customers.data[0]?.id ?? '');
     expect(one).toMatchObject({ object: 'event', type: 'customer.created', request: { id: expect.stringMatching(/^req_/) } });
+    await world.stripe.customers.create({ name: 'keyed' }, { idempotencyKey: 'event-request-key' });
+    const keyed = (await world.stripe.events.list({ type: 'customer.created', limit: 1 })).data[0];
+    expect(keyed?.request).toMatchObject({ idempotency_key: 'event-request-key' });
   });
 });
