@@ -377,6 +377,10 @@ describe('adopting a single-tenant app', () => {
         caller_tenant: ACME,
       })),
     );
+    // The findings name other tenants' rows: callers may add to them, never read or change them.
+    for (const sql of ['select * from bulkhead_adopt.shadow_findings', 'delete from bulkhead_adopt.shadow_findings']) {
+      await expect(kit.as(alice, (c) => c.query(sql))).rejects.toThrow(/permission denied for table shadow_findings/);
+    }
     // The old app's inserts keep working without a tenant: the trigger places them, and nothing is recorded.
     const inserted = await kit.as(alice, (c) =>
       c.query<{ tenant_id: string }>(`insert into public.tasks (project_id, title) values ($1, 'new task') returning tenant_id`, [
@@ -402,7 +406,8 @@ describe('adopting a single-tenant app', () => {
     ]);
     await expect(plan(postgres, mapping, { action: 'enforce', tables: ['public.tasks'] })).rejects.toThrow(PlanError);
     // The command line says the same with exit status 1, and writes nothing.
-    const cli = (...args: string[]) => main([...args, '--db', kit.db.migrationUrl, '--mapping', mappingFile, '--out', folder.dir]);
+    const cli = (...args: string[]) =>
+      main([...args, '--db', kit.db.migrationUrl, '--mapping', mappingFile, '--out', folder.dir]);
     const filesBefore = readdirSync(folder.dir).length;
     expect(await cli('report')).toBe(1);
     expect(await cli('enforce', '--table', 'public.tasks')).toBe(1);

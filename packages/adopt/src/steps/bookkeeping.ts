@@ -84,6 +84,10 @@ create table bulkhead_adopt.shadow_explanations (
   primary key (table_name, caller)
 );
 
+-- Nothing here is for the API roles, whatever a project's default privileges say. Shadow mode
+-- grants its callers exactly USAGE, EXECUTE on shadow_observe and INSERT on shadow_findings.
+revoke all on all tables in schema bulkhead_adopt from public, anon, authenticated, service_role;
+
 -- Called from the shadow policies with the caller's rights (not SECURITY DEFINER): it always
 -- returns true, so access stays exactly as before, and when the row's tenant is not the caller's
 -- tenant it records the row. The caller is what the app names in the transaction-local setting
