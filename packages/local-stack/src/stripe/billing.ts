@@ -1,29 +1,21 @@
 import { invalidRequest } from './errors';
 import { newId, nowSeconds } from './ids';
-import type { Invoice, InvoiceLine, Metadata, Price, Recurring, Subscription, SubscriptionItem } from './objects';
+import { failInvoice, openInvoice, payInvoice } from './invoicing';
+import type { Invoice, Metadata, Price, Subscription, SubscriptionItem } from './objects';
+import { currentPeriod, periodEnd } from './periods';
 import { productFeatureIds } from './resources/catalog';
 import { announceEntitlements } from './resources/entitlements';
 import { previousAttributes, type StandIn } from './standin';
 
 /**
  * The subscription lifecycle shared by the API, the Checkout and Portal pages and the local
- * control endpoints: create, invoice, pay or fail, change plan, cancel, pause, resume and
- * renew — each writing the events Stripe writes for it. Every customer of the stand-in pays
+ * control endpoints: create, change plan, cancel, pause, resume and renew (invoicing.ts bills
+ * them) — each writing the events Stripe writes for it. Every customer of the stand-in pays
  * with a working test card unless a control endpoint says otherwise.
  */
 export interface Line {
   price: Price;
   quantity?: number;
-}
-
-export function periodEnd(start: number, recurring: Recurring): number {
-  const date = new Date(start * 1000);
-  const n = recurring.interval_count;
-  if (recurring.interval === 'day') date.setUTCDate(date.getUTCDate() + n);
-  if (recurring.interval === 'week') date.setUTCDate(date.getUTCDate() + 7 * n);
-  if (recurring.interval === 'month') date.setUTCMonth(date.getUTCMonth() + n);
-  if (recurring.interval === 'year') date.setUTCFullYear(date.getUTCFullYear() + n);
-  return Math.floor(date.getTime() / 1000);
 }
 
 /** Checks a set of items the way Stripe does before it builds a subscription from them. */
@@ -84,14 +76,6 @@ function startNewPeriod(s: StandIn, subscription: Subscription, start: number): 
     // Feature changes on the product reach the subscription at the start of a period.
     s.state.itemFeatures[item.id] = productFeatureIds(s, item.price.product);
   }
-}
-
-export function currentPeriod(subscription: Subscription): { start: number; end: number } {
-  const first = subscription.items.data[0];
-  return {
-    start: first?.current_period_start ?? subscription.start_date,
-    end: first?.current_period_end ?? subscription.start_date,
-  };
 }
 
 export function createSubscription(
@@ -160,111 +144,6 @@ export function createSubscription(
   s.emit('customer.subscription.created', subscription);
   const invoice = openInvoice(s, subscription, 'subscription_create');
   return { subscription, invoice };
-}
-
-/** Drafts and finalizes the invoice for the subscription's current period (invoice.created, invoice.finalized). */
-export function openInvoice(s: StandIn, subscription: Subscription, reason: Invoice['billing_reason']): Invoice {
-  const now = nowSeconds();
-  const id = newId('in', 24);
-  const trial = subscription.status === 'trialing';
-  const period = currentPeriod(subscription);
-  const customer = s.state.customers[subscription.customer];
-  const lines: InvoiceLine[] = subscription.items.data.map((item) => {
-    const quantity = item.quantity ?? 0;
-    const amount = trial ? 0 : (item.price.unit_amount ?? 0) * quantity;
-    const product = s.state.products[item.price.product];
-    return {
-      id: newId('il', 24),
-      object: 'line_item',
-      amount,
-      currency: item.price.currency,
-      description: `${trial ? 'Trial period for ' : ''}${quantity} × ${product?.name ?? item.price.product}`,
-      discountable: true,
-      invoice: id,
-      livemode: false,
-      metadata: {},
-      parent: {
-        type: 'subscription_item_details',
-        invoice_item_details: null,
-        subscription_item_details: {
-          invoice_item: null,
-          proration: false,
-          subscription: subscription.id,
-          subscription_item: item.id,
-        },
-      },
-      period: { start: item.current_period_start, end: item.current_period_end },
-      pricing: {
-        price_details: { price: item.price.id, product: item.price.product },
-        type: 'price_details',
-        unit_amount_decimal: item.price.unit_amount_decimal,
-      },
-      quantity: item.quantity ?? null,
-    };
-  });
-  const total = lines.reduce((sum, line) => sum + line.amount, 0);
-  const sequence = customer ? customer.next_invoice_sequence++ : 1;
-  const invoice: Invoice = {
-    id,
-    object: 'invoice',
-    account_country: 'US',
-    amount_due: total,
-    amount_paid: 0,
-    amount_remaining: total,
-    attempt_count: 0,
-    attempted: false,
-    billing_reason: reason,
-    collection_method: 'charge_automatically',
-    created: now,
-    currency: subscription.currency,
-    customer: subscription.customer,
-    customer_email: customer?.email ?? null,
-    customer_name: customer?.name ?? null,
-    hosted_invoice_url: null,
-    lines: { object: 'list', data: lines, has_more: false, total_count: lines.length, url: `/v1/invoices/${id}/lines` },
-    livemode: false,
-    metadata: {},
-    next_payment_attempt: null,
-    number: `${customer?.invoice_prefix ?? 'LOCAL'}-${String(sequence).padStart(4, '0')}`,
-    parent: {
-      type: 'subscription_details',
-      quote_details: null,
-      subscription_details: { metadata: { ...subscription.metadata }, subscription: subscription.id },
-    },
-    period_end: period.start,
-    period_start: period.start,
-    status: 'draft',
-    status_transitions: { finalized_at: null, marked_uncollectible_at: null, paid_at: null, voided_at: null },
-    subtotal: total,
-    total,
-  };
-  s.state.invoices[id] = invoice;
-  subscription.latest_invoice = id;
-  s.emit('invoice.created', invoice);
-  invoice.status = 'open';
-  invoice.status_transitions.finalized_at = now;
-  s.emit('invoice.finalized', invoice);
-  return invoice;
-}
-
-export function payInvoice(s: StandIn, invoice: Invoice): void {
-  const now = nowSeconds();
-  invoice.status = 'paid';
-  invoice.attempted = true;
-  invoice.attempt_count += 1;
-  invoice.amount_paid = invoice.amount_due;
-  invoice.amount_remaining = 0;
-  invoice.status_transitions.paid_at = now;
-  invoice.next_payment_attempt = null;
-  s.emit('invoice.paid', invoice);
-  s.emit('invoice.payment_succeeded', invoice);
-}
-
-export function failInvoice(s: StandIn, invoice: Invoice): void {
-  invoice.attempted = true;
-  invoice.attempt_count += 1;
-  invoice.next_payment_attempt = nowSeconds() + 3 * 86_400;
-  s.emit('invoice.payment_failed', invoice);
 }
 
 /** Emits customer.subscription.updated for a change made by `change` (if anything changed). */

@@ -1,5 +1,6 @@
-import { createSubscription, payInvoice, updateSubscription } from '../billing';
+import { createSubscription, updateSubscription } from '../billing';
 import { newId, nowSeconds, randomTail } from '../ids';
+import { payInvoice } from '../invoicing';
 import type { Customer, Price } from '../objects';
 import { expireIfDue } from '../resources/sessions';
 import type { StandIn } from '../standin';

@@ -1,6 +1,7 @@
-import { cancelNow, currentPeriod, setCancelAtPeriodEnd, setItemPrice, updateSubscription, validateLines } from '../billing';
+import { cancelNow, setCancelAtPeriodEnd, setItemPrice, updateSubscription, validateLines } from '../billing';
 import { StripeApiError } from '../errors';
 import type { Price, Subscription } from '../objects';
+import { currentPeriod } from '../periods';
 import type { StandIn } from '../standin';
 import { escapeHtml, html, money, type PageReply, page, redirect } from './html';
 

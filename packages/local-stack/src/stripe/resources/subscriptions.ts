@@ -2,7 +2,6 @@ import {
   cancelNow,
   createSubscription,
   type Line,
-  payInvoice,
   resume,
   setCancelAtPeriodEnd,
   setItemPrice,
@@ -12,6 +11,7 @@ import {
 import { invalidRequest, noSuch } from '../errors';
 import type { FormValue, Params } from '../form';
 import { newId, nowSeconds } from '../ids';
+import { payInvoice } from '../invoicing';
 import type { Invoice, Subscription, SubscriptionItem } from '../objects';
 import { array, bool, createdFilter, int, mergeMetadata, oneOf, requireStr, str } from '../params';
 import { type ApiRequest, route } from '../route';
