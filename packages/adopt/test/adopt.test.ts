@@ -347,9 +347,23 @@ describe('adopting a single-tenant app', () => {
         return (await c.query<{ id: string }>(`select id from public.projects where owner_id = $1 order by id`, [id(2, 101)]))
           .rows;
       });
-    const before = { wrong: await wrongQuery(), right: await rightQuery() };
+    // Comments already had row level security (any signed-in user reads all): shadow mode must keep that too.
+    const [globexTask] = await q<{ id: string }>(`select id from public.tasks where project_id = $1 order by id limit 1`, [
+      globexProject,
+    ]);
+    const commentsQuery = async () =>
+      kit.as(alice, async (c) => {
+        await c.query(`select set_config('bulkhead.caller', 'GET /tasks/:id/comments', true)`);
+        return (
+          await c.query<{ id: string; body: string }>(`select id, body from public.comments where task_id = $1 order by id`, [
+            globexTask?.id,
+          ])
+        ).rows;
+      });
+    const before = { wrong: await wrongQuery(), right: await rightQuery(), comments: await commentsQuery() };
     expect(before.wrong).toHaveLength(4);
     expect(before.right).toHaveLength(2);
+    expect(before.comments).toHaveLength(3);
 
     folder.write(await plan(postgres, mapping, { action: 'shadow', tables: [] }));
     await folder.apply();
@@ -357,6 +371,16 @@ describe('adopting a single-tenant app', () => {
 
     expect(await wrongQuery()).toEqual(before.wrong);
     expect(await rightQuery()).toEqual(before.right);
+    expect(await commentsQuery()).toEqual(before.comments);
+    const policies = await q<{ name: string; permissive: string }>(
+      `select policyname as name, permissive from pg_policies where tablename = 'comments' order by 1`,
+    );
+    expect(policies).toEqual([
+      { name: 'adopt_shadow_authenticated', permissive: 'RESTRICTIVE' },
+      { name: 'adopt_shadow_other_roles', permissive: 'RESTRICTIVE' },
+      { name: 'comments_read', permissive: 'PERMISSIVE' },
+      { name: 'comments_write', permissive: 'PERMISSIVE' },
+    ]);
     const recorded = await q<{
       row_key: string;
       row_tenant: string;
@@ -365,7 +389,8 @@ describe('adopting a single-tenant app', () => {
       caller_user: string;
       caller_tenant: string;
     }>(
-      `select row_key, row_tenant::text, caller, caller_role, caller_user, caller_tenant::text from bulkhead_adopt.shadow_findings order by row_key`,
+      `select row_key, row_tenant::text, caller, caller_role, caller_user, caller_tenant::text
+         from bulkhead_adopt.shadow_findings where table_name = 'public.tasks' order by row_key`,
     );
     expect(recorded).toEqual(
       before.wrong.map((row) => ({
@@ -388,12 +413,20 @@ describe('adopting a single-tenant app', () => {
       ]),
     );
     expect(inserted.rows[0]?.tenant_id).toBe(ACME);
-    expect(await q(`select 1 from bulkhead_adopt.shadow_findings where table_name <> 'public.tasks'`)).toEqual([]);
+    const [comments] = await q<{ keys: string[]; callers: string[] }>(
+      `select array_agg(row_key order by row_key) as keys, array_agg(distinct caller) as callers
+         from bulkhead_adopt.shadow_findings where table_name = 'public.comments'`,
+    );
+    expect(comments).toEqual({ keys: before.comments.map((c) => c.id), callers: ['GET /tasks/:id/comments'] });
+    expect(
+      await q(`select 1 from bulkhead_adopt.shadow_findings where table_name not in ('public.tasks', 'public.comments')`),
+    ).toEqual([]);
   });
 
   it('report: summarises findings per table and caller, and refuses to enforce until they are explained or forced', async () => {
     const report = await shadowReport(postgres);
     expect(report).toMatchObject([
+      { table: 'public.comments', caller: 'GET /tasks/:id/comments', rows: 3, unexplained: 3 },
       {
         table: 'public.tasks',
         caller: 'GET /projects/:id/tasks',
@@ -432,14 +465,34 @@ describe('adopting a single-tenant app', () => {
       'GET /projects/:id/tasks',
       'Cross-tenant links from old e-mails; enforcement should refuse them.',
     );
-    expect((await shadowReport(postgres))[0]).toMatchObject({ unexplained: 0 });
+    expect((await shadowReport(postgres, 'public.tasks'))[0]).toMatchObject({ unexplained: 0 });
     const plain = await plan(postgres, mapping, { action: 'enforce', tables: ['public.tasks'] });
     expect(plain[0]?.sql).not.toMatch(/Enforced over unexplained/);
   });
 
   it('enforce: FORCE RLS owned by tenancy_owner; the tenancy audit reports no error and the attack suite no leak', async () => {
-    folder.write(await plan(postgres, mapping, { action: 'enforce', tables: [] }));
+    // Comments go over their unexplained findings, forced with a reason, which the log keeps.
+    await expect(plan(postgres, mapping, { action: 'enforce', tables: [] })).rejects.toThrow(
+      /public.comments: GET \/tasks\/:id\/comments/,
+    );
+    const reason = 'Comments become tenant-private on purpose: the public comment feed is retired with this release.';
+    folder.write(
+      await plan(postgres, mapping, { action: 'enforce', tables: ['public.users', 'public.projects', 'public.tasks'] }),
+    );
+    folder.write(await plan(postgres, mapping, { action: 'enforce', tables: ['public.comments'], force: { reason } }));
     await folder.apply();
+    expect(
+      await q(`select table_name, reason from bulkhead_adopt.state_log where to_step = 'enforce' and reason is not null`),
+    ).toEqual([{ table_name: 'public.comments', reason }]);
+    const commentPolicies = await q<{ name: string }>(
+      `select policyname as name from pg_policies where tablename = 'comments' order by 1`,
+    );
+    expect(commentPolicies.map((p) => p.name)).toEqual([
+      'comments_tenant_delete',
+      'comments_tenant_insert',
+      'comments_tenant_select',
+      'comments_tenant_update',
+    ]);
     const tables = await q<{ name: string; rls: boolean; force: boolean; owner: string }>(
       `select c.oid::regclass::text as name, relrowsecurity as rls, relforcerowsecurity as force, pg_get_userbyid(relowner) as owner
          from pg_class c where c.oid = any($1::regclass[]) order by 1`,
