@@ -13,7 +13,8 @@ import { addMember, createTenant } from './tenants';
  *      spoofer   (a member of A who wrote B's tenant id into their user_metadata, then refreshed).
  *   B: owner, member, bystander.
  *
- * Each tenant has a document (by its owner), a pending invitation, and audit entries.
+ * Each tenant has a document (by its owner), a pending invitation, and audit entries, and one row
+ * in each billing table (written as billing_sync writes them: no tenant user may).
  */
 
 export interface TenantRows {
@@ -24,6 +25,15 @@ export interface TenantRows {
   invitationId: string;
   bystanderUserId: string;
   auditEntryId: string;
+  /** Row ids ((tenant_id, id) keys) of the tenant's billing rows. */
+  billing: {
+    customerId: string;
+    subscriptionId: string;
+    stripeSubscriptionId: string;
+    itemId: string;
+    entitlementId: string;
+    reconciliationId: string;
+  };
 }
 
 export interface TwoTenants {
@@ -59,6 +69,7 @@ async function tenantRows(kit: TenancyTestKit, name: string) {
   );
   if (!invitation || !audit) throw new Error('fixture: missing invitation or audit entry');
   return {
+    billing: await billingRows(kit, tenant.id),
     id: tenant.id,
     slug: tenant.slug,
     owner: tenant.owner,
@@ -66,6 +77,43 @@ async function tenantRows(kit: TenancyTestKit, name: string) {
     invitationId: invitation.id,
     bystanderUserId: bystander.user.id,
     auditEntryId: audit.id,
+  };
+}
+
+/** One row per billing table for the tenant, as the webhook handler (billing_sync) would write them. */
+async function billingRows(kit: TenancyTestKit, tenantId: string): Promise<TenantRows['billing']> {
+  const suffix = tenantId.replaceAll('-', '').slice(0, 16);
+  const one = async (sql: string, params: unknown[]) => {
+    const [row] = await kit.adminQuery<{ id: string }>(sql, params);
+    if (!row) throw new Error(`fixture: ${sql}`);
+    return row.id;
+  };
+  const stripeSubscriptionId = `sub_fixture${suffix}`;
+  return {
+    customerId: await one(
+      `insert into public.billing_customers (tenant_id, stripe_customer_id, livemode) values ($1, $2, false) returning id`,
+      [tenantId, `cus_fixture${suffix}`],
+    ),
+    subscriptionId: await one(
+      `insert into public.billing_subscriptions (tenant_id, stripe_subscription_id, stripe_customer_id, status, livemode, stripe_created)
+       values ($1, $2, $3, 'active', false, now()) returning id`,
+      [tenantId, stripeSubscriptionId, `cus_fixture${suffix}`],
+    ),
+    stripeSubscriptionId,
+    itemId: await one(
+      `insert into public.billing_subscription_items (tenant_id, stripe_item_id, stripe_subscription_id, stripe_price_id, quantity)
+       values ($1, $2, $3, 'price_fixture', 1) returning id`,
+      [tenantId, `si_fixture${suffix}`, stripeSubscriptionId],
+    ),
+    entitlementId: await one(
+      `insert into public.tenant_entitlements (tenant_id, feature, limit_value) values ($1, 'fixture_feature', 1) returning id`,
+      [tenantId],
+    ),
+    reconciliationId: await one(
+      `insert into public.billing_reconciliation_runs (tenant_id, run_id, dry_run, differences, repaired)
+       values ($1, gen_random_uuid(), false, '["fixture"]', true) returning id`,
+      [tenantId],
+    ),
   };
 }
 
@@ -98,7 +146,18 @@ export async function createTwoTenants(kit: TenancyTestKit): Promise<TwoTenants>
 /** A digest of every tenant table's full contents, read as the superuser: equal digests, no change. */
 export async function tenantDataDigest(kit: TenancyTestKit): Promise<Record<string, string>> {
   const digest: Record<string, string> = {};
-  for (const table of ['tenants', 'memberships', 'invitations', 'documents', 'audit_log']) {
+  for (const table of [
+    'tenants',
+    'memberships',
+    'invitations',
+    'documents',
+    'audit_log',
+    'billing_customers',
+    'billing_subscriptions',
+    'billing_subscription_items',
+    'tenant_entitlements',
+    'billing_reconciliation_runs',
+  ]) {
     const [row] = await kit.adminQuery<{ md5: string | null }>(
       `select md5(coalesce(string_agg(t::text, '|' order by t::text), '')) as md5 from public.${table} t`,
     );

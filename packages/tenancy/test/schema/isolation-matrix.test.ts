@@ -28,7 +28,17 @@ import { createStaff, READ_MARKER } from './staff-fixtures';
  */
 
 type Op = 'select' | 'insert' | 'update' | 'delete' | 'upsert' | 'returning';
-type TableName = 'tenants' | 'memberships' | 'invitations' | 'documents' | 'audit_log';
+type TableName =
+  | 'tenants'
+  | 'memberships'
+  | 'invitations'
+  | 'documents'
+  | 'audit_log'
+  | 'billing_customers'
+  | 'billing_subscriptions'
+  | 'billing_subscription_items'
+  | 'tenant_entitlements'
+  | 'billing_reconciliation_runs';
 type TenantKey = 'A' | 'B';
 
 /** How a statement's outcome is counted for a target tenant. */
@@ -82,7 +92,17 @@ const allowedRoles: Record<TableName, Record<Op, TenantRole[]>> = {
     upsert: [],
     returning: [],
   },
+  // Billing: every member reads the tenant's rows; only billing_sync (not a tenant user) writes.
+  billing_customers: readOnly(),
+  billing_subscriptions: readOnly(),
+  billing_subscription_items: readOnly(),
+  tenant_entitlements: readOnly(),
+  billing_reconciliation_runs: readOnly(),
 };
+
+function readOnly(): Record<Op, TenantRole[]> {
+  return { select: ['owner', 'admin', 'member', 'viewer'], insert: [], update: [], delete: [], upsert: [], returning: [] };
+}
 
 const probe = `'probe-' || substr(md5(random()::text), 1, 10)`;
 
@@ -223,7 +243,98 @@ const statements: Record<TableName, Record<Op, (t: TenantRows) => Statement>> = 
     }),
     returning: () => ({ sql: 'delete from public.audit_log returning tenant_id', params: [], measure: 'rowsOfTarget' }),
   },
+  billing_customers: billingStatements(
+    'billing_customers',
+    (t) => t.billing.customerId,
+    // One customer per tenant (unique tenant_id): the insert probe replaces the tenant's row.
+    (t) => ({
+      sql: `insert into public.billing_customers (tenant_id, stripe_customer_id, livemode) values ($1, 'cus_probe' || substr(md5(random()::text), 1, 10), false)
+            on conflict (tenant_id) do update set stripe_customer_id = excluded.stripe_customer_id`,
+      params: [t.id],
+      measure: 'rowCount',
+    }),
+    'livemode = true',
+    `(tenant_id, id, stripe_customer_id, livemode) values ($1, $2, 'cus_probe', true)`,
+  ),
+  billing_subscriptions: billingStatements(
+    'billing_subscriptions',
+    (t) => t.billing.subscriptionId,
+    (t) => ({
+      sql: `insert into public.billing_subscriptions (tenant_id, stripe_subscription_id, stripe_customer_id, status, livemode, stripe_created)
+            values ($1, 'sub_probe' || substr(md5(random()::text), 1, 10), 'cus_probe', 'active', false, now())`,
+      params: [t.id],
+      measure: 'rowCount',
+    }),
+    `status = 'canceled'`,
+    `(tenant_id, id, stripe_subscription_id, stripe_customer_id, status, livemode, stripe_created)
+     values ($1, $2, 'sub_probe_upsert', 'cus_probe', 'active', false, now())`,
+  ),
+  billing_subscription_items: billingStatements(
+    'billing_subscription_items',
+    (t) => t.billing.itemId,
+    (t) => ({
+      sql: `insert into public.billing_subscription_items (tenant_id, stripe_item_id, stripe_subscription_id, stripe_price_id)
+            values ($1, 'si_probe' || substr(md5(random()::text), 1, 10), $2, 'price_probe')`,
+      params: [t.id, t.billing.stripeSubscriptionId],
+      measure: 'rowCount',
+    }),
+    'quantity = 101',
+    `(tenant_id, id, stripe_item_id, stripe_subscription_id, stripe_price_id) values ($1, $2, 'si_probe_upsert', 'sub_probe', 'price_probe')`,
+  ),
+  tenant_entitlements: billingStatements(
+    'tenant_entitlements',
+    (t) => t.billing.entitlementId,
+    (t) => ({
+      sql: `insert into public.tenant_entitlements (tenant_id, feature) values ($1, 'probe_' || substr(md5(random()::text), 1, 10))`,
+      params: [t.id],
+      measure: 'rowCount',
+    }),
+    'limit_value = null',
+    `(tenant_id, id, feature) values ($1, $2, 'probe_upsert')`,
+  ),
+  billing_reconciliation_runs: billingStatements(
+    'billing_reconciliation_runs',
+    (t) => t.billing.reconciliationId,
+    (t) => ({
+      sql: `insert into public.billing_reconciliation_runs (tenant_id, run_id, dry_run, differences, repaired)
+            values ($1, gen_random_uuid(), true, '[]', false)`,
+      params: [t.id],
+      measure: 'rowCount',
+    }),
+    'repaired = false',
+    `(tenant_id, id, run_id, dry_run, differences, repaired) values ($1, $2, gen_random_uuid(), true, '[]', false)`,
+  ),
 };
+
+/** The six statements for a billing table: rows addressed by (tenant_id, id), like every tenant table. */
+function billingStatements(
+  table: string,
+  rowId: (t: TenantRows) => string,
+  insert: (t: TenantRows) => Statement,
+  change: string,
+  upsertValues: string,
+): Record<Op, (t: TenantRows) => Statement> {
+  return {
+    select: () => ({ sql: `select tenant_id from public.${table}`, params: [], measure: 'rowsOfTarget' }),
+    insert,
+    update: (t) => ({
+      sql: `update public.${table} set ${change} where tenant_id = $1 and id = $2`,
+      params: [t.id, rowId(t)],
+      measure: 'rowCount',
+    }),
+    delete: (t) => ({
+      sql: `delete from public.${table} where tenant_id = $1 and id = $2`,
+      params: [t.id, rowId(t)],
+      measure: 'rowCount',
+    }),
+    upsert: (t) => ({
+      sql: `insert into public.${table} ${upsertValues} on conflict (tenant_id, id) do update set ${change}`,
+      params: [t.id, rowId(t)],
+      measure: 'rowCount',
+    }),
+    returning: () => ({ sql: `delete from public.${table} returning tenant_id`, params: [], measure: 'rowsOfTarget' }),
+  };
+}
 
 /** A caller: how its request transaction is opened, and what it may expect in its own tenant. */
 interface Persona {
