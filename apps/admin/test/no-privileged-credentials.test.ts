@@ -23,7 +23,7 @@ const forbidden: Array<{ what: string; pattern: RegExp }> = [
   { what: 'the billing login', pattern: /\bBILLING_DATABASE_URL\b|\bbilling_sync\b/ },
 ];
 
-export function findReferences(files: Array<{ path: string; text: string }>): string[] {
+function findReferences(files: Array<{ path: string; text: string }>): string[] {
   const found: string[] = [];
   for (const { path, text } of files) {
     text.split('\n').forEach((line, index) => {

@@ -12,6 +12,7 @@ export function StatusForm({ tenantId, suspended }: { tenantId: string; suspende
       <input type="hidden" name="status" value={suspended ? 'active' : 'suspended'} />
       <FormMessage state={state} />
       <Field
+        id="status-reason"
         label={suspended ? 'Reason for reactivating' : 'Reason for suspending'}
         name="reason"
         required
@@ -32,6 +33,7 @@ export function GrantForm({ tenantId }: { tenantId: string }) {
       <input type="hidden" name="tenantId" value={tenantId} />
       <FormMessage state={state} />
       <Field
+        id="grant-reason"
         label="Reason"
         name="reason"
         required

@@ -6,8 +6,8 @@ export type GrantRow = {
   tenant_id: string;
   tenant_name: string;
   reason: string;
-  created_at: Date;
-  expires_at: Date;
-  ended_at: Date | null;
+  created_at: Date | string;
+  expires_at: Date | string;
+  ended_at: Date | string | null;
   live: boolean;
 };

@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { Metadata, Route } from 'next';
 import Link from 'next/link';
 import { Card, EmptyState } from '@/components/ui';
+import { day } from '@/lib/format';
 import { asStaff, requireStaff } from '@/lib/staff';
 
 export const metadata: Metadata = { title: 'Tenants' };
@@ -13,7 +14,7 @@ type TenantRow = {
   name: string;
   slug: string;
   status: string;
-  created_at: Date;
+  created_at: Date | string;
   member_count: string;
   plan: string | null;
   seats: number | null;
@@ -38,7 +39,7 @@ export default async function TenantsPage({ searchParams }: PageProps<'/'>) {
 
   return (
     <Card title="Tenants">
-      <form className="mb-4 flex gap-2" aria-label="Search tenants">
+      <form className="mb-4 flex gap-2" aria-label="Tenant search">
         <label htmlFor="q" className="sr-only">
           Search tenants
         </label>
@@ -83,7 +84,7 @@ export default async function TenantsPage({ searchParams }: PageProps<'/'>) {
                   <td className="py-2 pr-4">
                     <span className={t.status === 'suspended' ? 'font-medium text-red-600' : 'text-emerald-700'}>{t.status}</span>
                   </td>
-                  <td className="py-2 pr-4">{t.created_at.toISOString().slice(0, 10)}</td>
+                  <td className="py-2 pr-4">{day(t.created_at)}</td>
                   <td className="py-2 pr-4">{t.member_count}</td>
                 </tr>
               ))}

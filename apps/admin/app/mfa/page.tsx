@@ -18,8 +18,10 @@ export default async function MfaPage() {
   if (claims.aal === 'aal2') redirect('/');
 
   const supabase = await createSupabaseServerClient();
-  const { data } = await supabase.auth.mfa.listFactors();
-  const factor = data?.totp[0];
+  const { data, error } = await supabase.auth.mfa.listFactors();
+  // listFactors asks Auth for the user: a session ended elsewhere fails here.
+  if (error) redirect('/sign-in?reason=session_ended');
+  const factor = data.totp[0];
   return (
     <main className="mx-auto max-w-md px-4 py-16">
       <p className="mb-2 text-sm font-semibold uppercase tracking-wide text-indigo-600">Bulkhead staff console</p>

@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { Metadata, Route } from 'next';
 import Link from 'next/link';
 import { Card, EmptyState } from '@/components/ui';
+import { clock } from '@/lib/format';
 import { asStaff, requireStaff } from '@/lib/staff';
 import { endGrant } from '../actions';
 import type { GrantRow } from '../grant-types';
@@ -37,7 +38,7 @@ export default async function GrantsPage() {
                 </td>
                 <td className="py-2 pr-4">{g.staff_email ?? g.staff_user_id}</td>
                 <td className="py-2 pr-4">{g.reason}</td>
-                <td className="py-2 pr-4">{g.expires_at.toISOString().slice(11, 16)}</td>
+                <td className="py-2 pr-4">{clock(g.expires_at)}</td>
                 <td className="py-2 text-right">
                   <form action={endGrant}>
                     <input type="hidden" name="grantId" value={g.id} />

@@ -4,6 +4,7 @@ import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { z } from 'zod';
 import { Card, EmptyState } from '@/components/ui';
+import { clock, day, minute } from '@/lib/format';
 import { asStaff, requireStaff } from '@/lib/staff';
 import { endGrant, endUserSessions } from '../../actions';
 import { GrantForm, StatusForm } from '../../forms';
@@ -61,7 +62,7 @@ export default async function TenantPage({ params, searchParams }: PageProps<'/t
         </Link>
         <h1 className="mt-2 text-2xl font-semibold">{tenant.name}</h1>
         <p className="text-sm text-zinc-500">
-          <span className="font-mono">{tenant.slug}</span> · created {tenant.created_at.slice(0, 10)} ·{' '}
+          <span className="font-mono">{tenant.slug}</span> · created {day(tenant.created_at)} ·{' '}
           <span data-testid="tenant-status" className={suspended ? 'font-medium text-red-600' : 'text-emerald-700'}>
             {tenant.status}
           </span>
@@ -80,7 +81,7 @@ export default async function TenantPage({ params, searchParams }: PageProps<'/t
               {grants.map((g) => (
                 <div key={g.id} data-testid="my-grant">
                   <p>
-                    Your access ends at <strong>{g.expires_at.toISOString().slice(11, 16)} UTC</strong>. Reason: {g.reason}
+                    Your access ends at <strong>{clock(g.expires_at)} UTC</strong>. Reason: {g.reason}
                   </p>
                   <div className="mt-2 flex gap-3">
                     <Link href={`${here}/documents` as Route} className="font-medium text-indigo-600 hover:underline">
@@ -113,7 +114,7 @@ export default async function TenantPage({ params, searchParams }: PageProps<'/t
               <tr key={m.user_id} className="border-t border-zinc-100 dark:border-zinc-800">
                 <td className="py-2 pr-4">{m.email ?? m.user_id}</td>
                 <td className="py-2 pr-4">{m.role}</td>
-                <td className="py-2 pr-4">joined {m.joined_at.slice(0, 10)}</td>
+                <td className="py-2 pr-4">joined {day(m.joined_at)}</td>
                 <td className="py-2 text-right">
                   <form action={endUserSessions}>
                     <input type="hidden" name="userId" value={m.user_id} />
@@ -161,7 +162,7 @@ export default async function TenantPage({ params, searchParams }: PageProps<'/t
         <h3 className="mt-4 text-sm font-medium">Last reconciliation drift</h3>
         {tenant.last_drift ? (
           <p className="text-sm">
-            {tenant.last_drift.checked_at.slice(0, 16)} · {tenant.last_drift.repaired ? 'repaired' : 'not repaired'}:{' '}
+            {minute(tenant.last_drift.checked_at)} · {tenant.last_drift.repaired ? 'repaired' : 'not repaired'}:{' '}
             <code className="text-xs">{JSON.stringify(tenant.last_drift.differences)}</code>
           </p>
         ) : (
@@ -180,7 +181,7 @@ export default async function TenantPage({ params, searchParams }: PageProps<'/t
                   key={`${a.occurred_at}/${a.action}/${a.target_id ?? ''}`}
                   className="border-t border-zinc-100 align-top dark:border-zinc-800"
                 >
-                  <td className="py-1 pr-4 whitespace-nowrap text-zinc-500">{a.occurred_at.slice(0, 19).replace('T', ' ')}</td>
+                  <td className="py-1 pr-4 whitespace-nowrap text-zinc-500">{minute(a.occurred_at)}</td>
                   <td className="py-1 pr-4 font-mono text-xs">{a.action}</td>
                   <td className="py-1 pr-4">{a.actor_email ?? a.actor_id ?? 'system'}</td>
                   <td className="py-1 text-xs text-zinc-500">{JSON.stringify(a.details)}</td>

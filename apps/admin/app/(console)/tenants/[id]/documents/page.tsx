@@ -4,11 +4,12 @@ import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { z } from 'zod';
 import { Card, EmptyState } from '@/components/ui';
+import { minute } from '@/lib/format';
 import { asStaff, requireStaff } from '@/lib/staff';
 
 export const metadata: Metadata = { title: 'Tenant documents' };
 
-type DocumentRow = { id: string; title: string; body: string; updated_at: Date };
+type DocumentRow = { id: string; title: string; body: string; updated_at: Date | string };
 
 /**
  * A tenant's documents, read through public.staff_tenant_documents(): every load is an audit
@@ -39,7 +40,7 @@ export default async function TenantDocumentsPage({ params }: PageProps<'/tenant
               <li key={d.id} className="rounded-md border border-zinc-200 p-3 dark:border-zinc-800" data-testid="staff-document">
                 <p className="font-medium">{d.title}</p>
                 <p className="mt-1 line-clamp-3 text-sm text-zinc-600 dark:text-zinc-300">{d.body || '(empty)'}</p>
-                <p className="mt-1 text-xs text-zinc-500">updated {d.updated_at.toISOString().slice(0, 16).replace('T', ' ')}</p>
+                <p className="mt-1 text-xs text-zinc-500">updated {minute(d.updated_at)} UTC</p>
               </li>
             ))}
           </ul>
