@@ -4,7 +4,7 @@ begin;
 create extension if not exists pgtap with schema extensions;
 set local search_path = extensions, public;
 
-select plan(16);
+select plan(17);
 
 -- Roles ------------------------------------------------------------------------------------------
 select ok(
@@ -22,15 +22,16 @@ select is(
   'app_server is a member of authenticated, and of nothing else'
 );
 select ok(
-  (select not rolcanlogin and not rolbypassrls from pg_roles where rolname = 'billing_sync'),
-  'billing_sync: NOLOGIN, no BYPASSRLS'
+  (select rolcanlogin and not rolbypassrls and not rolsuper from pg_roles where rolname = 'billing_sync'),
+  'billing_sync: LOGIN (webhooks, reconciliation), no BYPASSRLS'
 );
 
 -- Tenant tables ----------------------------------------------------------------------------------
 select is(
   (select array_agg(c.relname::text order by c.relname) from pg_class c
     where c.relnamespace = 'public'::regnamespace and c.relkind = 'r'),
-  array['audit_log', 'documents', 'invitations', 'memberships', 'tenants'],
+  array['audit_log', 'billing_customers', 'billing_reconciliation_runs', 'billing_subscription_items', 'billing_subscriptions',
+        'documents', 'invitations', 'memberships', 'tenant_entitlements', 'tenants'],
   'the tenant tables'
 );
 select is(
@@ -51,9 +52,15 @@ select is(
 );
 select is(
   (select count(*)::int from information_schema.role_table_grants
-    where table_schema = 'public' and grantee in ('PUBLIC', 'anon', 'service_role', 'app_server', 'billing_sync')),
+    where table_schema = 'public' and grantee in ('PUBLIC', 'anon', 'service_role', 'app_server')),
   0,
-  'no table privileges for PUBLIC, anon, service_role, app_server or billing_sync'
+  'no table privileges for PUBLIC, anon, service_role or app_server'
+);
+select is(
+  (select array_agg(distinct table_name::text order by table_name::text) from information_schema.role_table_grants
+    where table_schema = 'public' and grantee = 'billing_sync'),
+  array['billing_customers', 'billing_reconciliation_runs', 'billing_subscription_items', 'billing_subscriptions', 'tenant_entitlements'],
+  'billing_sync: privileges on the billing tables only'
 );
 select is(
   (select count(*)::int from pg_policies where schemaname = 'public' and (cmd = 'ALL' or 'public' = any (roles))),
