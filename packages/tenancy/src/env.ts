@@ -13,6 +13,12 @@ const schema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, 'APP_DATABASE_URL must be a postgres:// URL')
     .describe('the app_server login; never postgres or service_role'),
+  // Only for apps on different subdomains that share one sign-in (docs/staff-console.md): the
+  // parent domain, e.g. `example.com`. Unset: the cookie belongs to the exact host.
+  AUTH_COOKIE_DOMAIN: z
+    .string()
+    .regex(/^\.?[a-z0-9.-]+$/i, 'AUTH_COOKIE_DOMAIN must be a bare domain such as example.com (no scheme, port or path)')
+    .optional(),
 });
 
 export type TenancyEnv = z.infer<typeof schema>;

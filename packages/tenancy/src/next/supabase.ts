@@ -9,12 +9,21 @@ import { tenancyEnv } from '../env';
  * store, and only getAll/setAll are implemented.
  */
 
+/**
+ * The session cookie's scope. Same name in every app (derived from API_URL), so apps on one host
+ * share the session; with AUTH_COOKIE_DOMAIN set, apps on its subdomains share it too.
+ */
+function cookieOptions(env: ReturnType<typeof tenancyEnv>) {
+  return env.AUTH_COOKIE_DOMAIN ? { domain: env.AUTH_COOKIE_DOMAIN } : undefined;
+}
+
 /** For Server Components, Server Actions and Route Handlers. */
 export async function createSupabaseServerClient() {
   // cookies() first: it marks the route as rendered per request before anything else runs.
   const cookieStore = await cookies();
   const env = tenancyEnv();
   return createServerClient(env.API_URL, env.ANON_KEY, {
+    cookieOptions: cookieOptions(env),
     cookies: {
       getAll: () => cookieStore.getAll(),
       setAll: (toSet) => {
@@ -36,6 +45,7 @@ export async function createSupabaseServerClient() {
 export function createSupabaseProxyClient(request: NextRequest, response: { current: NextResponse }, next: () => NextResponse) {
   const env = tenancyEnv();
   return createServerClient(env.API_URL, env.ANON_KEY, {
+    cookieOptions: cookieOptions(env),
     cookies: {
       getAll: () => request.cookies.getAll(),
       setAll: (toSet, headers) => {
