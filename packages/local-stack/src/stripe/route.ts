@@ -13,11 +13,13 @@ export interface ApiRequest {
 
 export interface Route {
   method: 'GET' | 'POST' | 'DELETE';
+  /** As written, e.g. /v1/customers/:id (the README lists every one). */
+  path: string;
   pattern: RegExp;
   handle(request: ApiRequest): unknown;
 }
 
 export function route(method: Route['method'], path: string, handle: Route['handle']): Route {
   const source = path.replace(/:([a-z_]+)/g, (_m, name: string) => `(?<${name}>[^/]+)`);
-  return { method, pattern: new RegExp(`^${source}$`), handle };
+  return { method, path, pattern: new RegExp(`^${source}$`), handle };
 }

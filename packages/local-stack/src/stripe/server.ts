@@ -127,6 +127,20 @@ interface ApiReply {
   headers: Record<string, string>;
 }
 
+/** Every operation the server answers under /v1 and /_local. */
+export function allRoutes(onReset: (s: StandIn) => void = () => undefined): Route[] {
+  return [
+    ...customerRoutes,
+    ...catalogRoutes,
+    ...sessionRoutes,
+    ...subscriptionRoutes,
+    ...entitlementRoutes,
+    ...meterRoutes,
+    ...eventRoutes,
+    ...localRoutes(onReset),
+  ];
+}
+
 export async function startStripeServer(options: StripeServerOptions): Promise<RunningStripeServer> {
   const log = options.log ?? ((message: string) => process.stderr.write(`${message}\n`));
   let standIn: StandIn | undefined;
@@ -146,16 +160,7 @@ export async function startStripeServer(options: StripeServerOptions): Promise<R
   const registerWebhook = (s: StandIn) => {
     if (options.webhook) ensureWebhookEndpoint(s, options.webhook.url, options.webhook.secret);
   };
-  const routes: Route[] = [
-    ...customerRoutes,
-    ...catalogRoutes,
-    ...sessionRoutes,
-    ...subscriptionRoutes,
-    ...entitlementRoutes,
-    ...meterRoutes,
-    ...eventRoutes,
-    ...localRoutes(registerWebhook),
-  ];
+  const routes = allRoutes(registerWebhook);
 
   async function api(req: http.IncomingMessage, url: URL, s: StandIn): Promise<ApiReply> {
     const requestId = newId('req', 14);
