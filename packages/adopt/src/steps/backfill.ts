@@ -46,6 +46,7 @@ declare
   assigned integer;
   unresolved integer;
   batch_last text;
+  batch_keys ${n.keyType}[];
 begin
   if batch_size is null or batch_size < 1 then
     raise exception 'batch_size must be at least 1' using errcode = '22023';
@@ -59,15 +60,23 @@ begin
     return;
   end if;
 
+  -- The next keys after the checkpoint, walked along the primary key index (two statements, so
+  -- neither has an OR that would keep the planner off the index).
+  if cp.last_key is null then
+    select pg_catalog.array_agg(s.k order by s.k) into batch_keys
+      from (select t.${n.key} as k from ${n.table} t order by t.${n.key} limit batch_size) s;
+  else
+    select pg_catalog.array_agg(s.k order by s.k) into batch_keys
+      from (select t.${n.key} as k from ${n.table} t where t.${n.key} > cp.last_key::${n.keyType} order by t.${n.key} limit batch_size) s;
+  end if;
+
   with batch as (
     select t.${n.key} as k, t.${TENANT} as current_tenant, d.n, d.tenant
       from ${n.table} t
       left join lateral (
         ${deriveTenantSql(ctx.mapping, 't')}
       ) d on true
-     where cp.last_key is null or t.${n.key} > cp.last_key::${n.keyType}
-     order by t.${n.key}
-     limit batch_size
+     where t.${n.key} = any (batch_keys)
   ), placed as (
     update ${n.table} t set ${TENANT} = b.tenant
       from batch b
