@@ -1,8 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { auditLive, loadConfig } from '@bulkhead/audit';
+import { auditLive, auditStatic, loadConfig } from '@bulkhead/audit';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { runAttackSuite } from '../../tenancy/test/attack/suite';
@@ -83,6 +84,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await postgres?.end();
   await kit?.close();
+  if (folder) rmSync(folder.dir, { recursive: true, force: true });
+  if (mappingFile) rmSync(mappingFile, { force: true });
 });
 
 describe('adopting a single-tenant app', () => {
@@ -506,7 +509,8 @@ describe('adopting a single-tenant app', () => {
     const own = await kit.as(alice, (c) => c.query(`select id from public.tasks where project_id = $1`, [id(3, 1)]));
     expect(own.rows.length).toBeGreaterThan(0);
 
-    const audit = await auditLive(kit.db.migrationUrl, loadConfig(join(root, 'supabase/tenancy-audit.json'), { required: true }));
+    const config = loadConfig(join(root, 'supabase/tenancy-audit.json'), { required: true });
+    const audit = await auditLive(kit.db.migrationUrl, config);
     const errors = audit.findings.filter((f) => f.severity === 'error');
     expect(errors.map((f) => `${f.id} ${f.object}: ${f.message}`)).toEqual([]);
     const onAdopted = audit.findings.filter((f) => TABLES.some((t) => f.object.startsWith(`${t}.`) || f.object === t));
