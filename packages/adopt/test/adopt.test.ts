@@ -517,6 +517,23 @@ describe('adopting a single-tenant app', () => {
     console.log(
       `[adopt] audit on adopted tables: ${onAdopted.map((f) => `${f.id}(${f.severity}) ${f.object}`).join(', ') || 'nothing'}`,
     );
+    // Static mode agrees: the kit's migrations, the old app's schema and the generated ones, replayed.
+    const replay = mkdtempSync(join(tmpdir(), 'bulkhead-adopt-static-'));
+    try {
+      for (const file of readdirSync(join(root, 'supabase/migrations'))) {
+        copyFileSync(join(root, 'supabase/migrations', file), join(replay, file));
+      }
+      writeFileSync(join(replay, '20260601000000_legacy_app_schema.sql'), fixture('app-schema.sql'));
+      for (const file of readdirSync(folder.dir)) copyFileSync(join(folder.dir, file), join(replay, file));
+      const statically = await auditStatic(replay, config);
+      // It did model the adopted tables as tenant tables (the one warning live mode gives them, too).
+      expect(statically.findings.filter((f) => f.object === 'public.tasks.tasks_pkey').map((f) => f.id)).toEqual(['BH012']);
+      expect(statically.findings.filter((f) => f.severity === 'error').map((f) => `${f.id} ${f.object}: ${f.message}`)).toEqual(
+        [],
+      );
+    } finally {
+      rmSync(replay, { recursive: true, force: true });
+    }
 
     const seed = (Date.now() ^ (Math.random() * 0x7fffffff)) | 0;
     console.log(`[adopt] attack suite seed ${seed}`);
