@@ -7,6 +7,7 @@ export { catalog } from './catalog/bundled';
 export type { Catalog, CatalogPlan } from './catalog/schema';
 export { checkoutUrl, portalUrl } from './owner-actions';
 export {
+  CatalogNotSyncedError,
   checkoutForOwner,
   openPortal,
   ownerGate,

@@ -20,6 +20,14 @@ export interface SessionDeps {
   tenantOptions?: WithTenantOptions;
 }
 
+/** The catalog's price is missing on Stripe: `pnpm billing:sync-catalog` has not run against this account. */
+export class CatalogNotSyncedError extends Error {
+  constructor(lookupKey: string) {
+    super(`price ${lookupKey} is not in Stripe; run \`pnpm billing:sync-catalog\``);
+    this.name = 'CatalogNotSyncedError';
+  }
+}
+
 export class UnknownPlanError extends Error {
   constructor(plan: string) {
     super(`no plan "${plan}" in the billing catalog`);
@@ -76,7 +84,7 @@ export async function checkoutForOwner(
   const seats = (members.rows[0] as { n: number } | undefined)?.n ?? 1;
   const prices = await deps.stripe.prices.list({ lookup_keys: [plan.price.lookupKey], active: true, limit: 1 });
   const price = prices.data[0];
-  if (!price) throw new Error(`price ${plan.price.lookupKey} is not in Stripe; run \`pnpm billing:sync-catalog\``);
+  if (!price) throw new CatalogNotSyncedError(plan.price.lookupKey);
   const session = await deps.stripe.checkout.sessions.create({
     mode: 'subscription',
     customer: gate.customerId,

@@ -1,8 +1,8 @@
 'use server';
 
-import { catalog, checkoutUrl, portalUrl } from '@bulkhead/billing';
+import { CatalogNotSyncedError, catalog, checkoutUrl, portalUrl } from '@bulkhead/billing';
 import { tenantAction } from '@bulkhead/tenancy/next';
-import type { ActionResult } from '@bulkhead/tenancy/server';
+import { ActionRefusedError, type ActionResult } from '@bulkhead/tenancy/server';
 import { headers } from 'next/headers';
 import { redirect } from 'next/navigation';
 import { z } from 'zod';
@@ -22,9 +22,17 @@ async function returnUrl(): Promise<string> {
 const startCheckout = tenantAction({
   permission: 'billing.manage',
   input: z.object({ plan: z.enum(catalog.plans.map((p) => p.key) as [string, ...string[]], 'Choose a plan from the list.') }),
-  run: async ({ db, input, context }) => ({
-    url: await checkoutUrl(db, context, { plan: input.plan, returnUrl: await returnUrl() }),
-  }),
+  run: async ({ db, input, context }) => {
+    try {
+      return { url: await checkoutUrl(db, context, { plan: input.plan, returnUrl: await returnUrl() }) };
+    } catch (error) {
+      if (error instanceof CatalogNotSyncedError) {
+        console.error(`[billing] ${error.message}`);
+        throw new ActionRefusedError('Plans are not set up on Stripe yet. Please try again later.');
+      }
+      throw error;
+    }
+  },
 });
 
 const openPortal = tenantAction({
