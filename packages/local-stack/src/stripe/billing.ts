@@ -6,6 +6,7 @@ import { currentPeriod, periodEnd } from './periods';
 import { productFeatureIds } from './resources/catalog';
 import { announceEntitlements } from './resources/entitlements';
 import { previousAttributes, type StandIn } from './standin';
+import { takeUsage } from './usage';
 
 /**
  * The subscription lifecycle shared by the API, the Checkout and Portal pages and the local
@@ -39,6 +40,28 @@ export function validateLines(lines: Line[], param: string): void {
   }
   if (new Set(lines.map((l) => l.price.id)).size !== lines.length) {
     throw invalidRequest('Cannot add multiple subscription items with the same price.', param);
+  }
+}
+
+/** Subscriptions that still bill the customer (what Stripe counts for its one-currency rule). */
+function isLive(subscription: Subscription): boolean {
+  return subscription.status !== 'canceled' && subscription.status !== 'incomplete_expired';
+}
+
+/**
+ * A customer may hold any number of live subscriptions (other prices, other intervals), but
+ * all in one currency: Stripe refuses a subscription in another currency while one is live.
+ */
+export function assertCustomerCurrency(s: StandIn, customer: string, currency: string, param: string): void {
+  const other = Object.values(s.state.subscriptions).find(
+    (sub) => sub.customer === customer && isLive(sub) && sub.currency !== currency,
+  );
+  if (other) {
+    throw invalidRequest(
+      `You cannot combine currencies on a single customer. This customer has an active subscription, subscription schedule, discount, quote, or invoice item with currency ${other.currency}.`,
+      param,
+      'currency_mismatch',
+    );
   }
 }
 
@@ -82,6 +105,7 @@ export function createSubscription(
   s: StandIn,
   input: { customer: string; lines: Line[]; metadata: Metadata; trialDays: number | null; paymentMethod: string | null },
 ): { subscription: Subscription; invoice: Invoice } {
+  assertCustomerCurrency(s, input.customer, input.lines[0]?.price.currency ?? 'usd', 'items');
   const now = nowSeconds();
   const id = newId('sub', 24);
   const trialEnd = input.trialDays ? now + input.trialDays * 86_400 : null;
@@ -198,9 +222,11 @@ export function renew(s: StandIn, subscription: Subscription, outcome: 'paid' | 
     return;
   }
   const before = structuredClone(subscription);
+  // Metered items are billed in arrears: the usage of the period that ends goes on this invoice.
+  const usage = takeUsage(s, subscription);
   startNewPeriod(s, subscription, end);
   if (subscription.status === 'trialing') subscription.status = 'active';
-  const invoice = openInvoice(s, subscription, 'subscription_cycle');
+  const invoice = openInvoice(s, subscription, 'subscription_cycle', usage);
   if (outcome === 'paid') {
     payInvoice(s, invoice);
     subscription.status = 'active';

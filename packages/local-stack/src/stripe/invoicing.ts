@@ -1,31 +1,53 @@
+import { applyCredits } from './credits';
 import { newId, nowSeconds } from './ids';
-import type { Invoice, InvoiceLine, Subscription } from './objects';
+import type { Invoice, InvoiceLine, Price, Subscription } from './objects';
 import { currentPeriod } from './periods';
 import type { StandIn } from './standin';
+import type { ItemUsage } from './usage';
 
 /**
  * Subscription invoices: drafted and finalized for the current period, then paid (the stand-in's
- * test card) or failed (a control endpoint). Amounts are unit amount × quantity of licensed
- * items, zero during a trial; no prorations, taxes or usage lines.
+ * test card) or failed (a control endpoint). Licensed items are billed ahead (unit amount ×
+ * quantity, zero during a trial); metered items are billed for the usage of the period that
+ * ended (see usage.ts), and billing credits pay for those lines first (see credits.ts). No
+ * prorations or taxes.
  */
 
-/** Drafts and finalizes the invoice for the subscription's current period (invoice.created, invoice.finalized). */
-export function openInvoice(s: StandIn, subscription: Subscription, reason: Invoice['billing_reason']): Invoice {
+/**
+ * Drafts and finalizes the invoice for the subscription's current period (invoice.created,
+ * any billing.credit_balance_transaction.created for applied credits, invoice.finalized).
+ * `usage` holds what each metered item used in the period that ended (none on a first invoice).
+ */
+export function openInvoice(
+  s: StandIn,
+  subscription: Subscription,
+  reason: Invoice['billing_reason'],
+  usage: Map<string, ItemUsage> = new Map(),
+): Invoice {
   const now = nowSeconds();
   const id = newId('in', 24);
   const trial = subscription.status === 'trialing';
   const period = currentPeriod(subscription);
   const customer = s.state.customers[subscription.customer];
+  const prices = new Map<string, Price>();
   const lines: InvoiceLine[] = subscription.items.data.map((item) => {
-    const quantity = item.quantity ?? 0;
-    const amount = trial ? 0 : (item.price.unit_amount ?? 0) * quantity;
+    const used = usage.get(item.id);
+    const metered = item.price.recurring?.usage_type === 'metered';
+    const quantity = metered ? (used?.quantity ?? 0) : (item.quantity ?? 0);
+    const free = metered ? (used?.free ?? true) : trial;
+    const amount = free ? 0 : (item.price.unit_amount ?? 0) * quantity;
     const product = s.state.products[item.price.product];
+    const lineId = newId('il', 24);
+    prices.set(lineId, item.price);
+    const label = metered
+      ? `${quantity} × ${product?.name ?? item.price.product} (usage)`
+      : `${quantity} × ${product?.name ?? item.price.product}`;
     return {
-      id: newId('il', 24),
+      id: lineId,
       object: 'line_item',
       amount,
       currency: item.price.currency,
-      description: `${trial ? 'Trial period for ' : ''}${quantity} × ${product?.name ?? item.price.product}`,
+      description: `${free && !metered ? 'Trial period for ' : ''}${label}`,
       discountable: true,
       invoice: id,
       livemode: false,
@@ -40,13 +62,14 @@ export function openInvoice(s: StandIn, subscription: Subscription, reason: Invo
           subscription_item: item.id,
         },
       },
-      period: { start: item.current_period_start, end: item.current_period_end },
+      period: used?.period ?? { start: item.current_period_start, end: item.current_period_end },
+      pretax_credit_amounts: [],
       pricing: {
         price_details: { price: item.price.id, product: item.price.product },
         type: 'price_details',
         unit_amount_decimal: item.price.unit_amount_decimal,
       },
-      quantity: item.quantity ?? null,
+      quantity: metered ? quantity : (item.quantity ?? null),
     };
   });
   const total = lines.reduce((sum, line) => sum + line.amount, 0);
@@ -84,10 +107,12 @@ export function openInvoice(s: StandIn, subscription: Subscription, reason: Invo
     status_transitions: { finalized_at: null, marked_uncollectible_at: null, paid_at: null, voided_at: null },
     subtotal: total,
     total,
+    total_pretax_credit_amounts: [],
   };
   s.state.invoices[id] = invoice;
   subscription.latest_invoice = id;
   s.emit('invoice.created', invoice);
+  applyCredits(s, invoice, prices);
   invoice.status = 'open';
   invoice.status_transitions.finalized_at = now;
   s.emit('invoice.finalized', invoice);

@@ -196,7 +196,16 @@ export interface InvoiceLine {
   };
   period: { end: number; start: number };
   pricing: { price_details: { price: string; product: string }; type: 'price_details'; unit_amount_decimal: string | null };
+  /** Billing credits applied to this line before tax (one entry per debit transaction). */
+  pretax_credit_amounts: PretaxCreditAmount[];
   quantity: number | null;
+}
+
+export interface PretaxCreditAmount {
+  amount: number;
+  credit_balance_transaction: string;
+  discount: null;
+  type: 'credit_balance_transaction';
 }
 
 export interface Invoice {
@@ -232,6 +241,8 @@ export interface Invoice {
   status_transitions: { finalized_at: number | null; marked_uncollectible_at: null; paid_at: number | null; voided_at: null };
   subtotal: number;
   total: number;
+  /** Every billing credit applied to the invoice's lines; `total` is `subtotal` less these. */
+  total_pretax_credit_amounts: PretaxCreditAmount[];
 }
 
 export interface CheckoutSession {
@@ -304,6 +315,48 @@ export interface MeterEvent {
   livemode: boolean;
   payload: Record<string, string>;
   timestamp: number;
+}
+
+export interface MonetaryAmount {
+  monetary: { currency: string; value: number };
+  type: 'monetary';
+}
+
+export interface CreditGrant {
+  id: string;
+  object: 'billing.credit_grant';
+  amount: MonetaryAmount;
+  applicability_config: { scope: { price_type: 'metered' } | { prices: Array<{ id: string }> } };
+  category: 'paid' | 'promotional';
+  created: number;
+  customer: string;
+  customer_account: null;
+  effective_at: number;
+  expires_at: number | null;
+  livemode: boolean;
+  metadata: Metadata;
+  name: string | null;
+  priority: number;
+  test_clock: null;
+  updated: number;
+  voided_at: number | null;
+}
+
+export interface CreditBalanceTransaction {
+  id: string;
+  object: 'billing.credit_balance_transaction';
+  created: number;
+  credit: { amount: MonetaryAmount; credits_application_invoice_voided: null; type: 'credits_granted' } | null;
+  credit_grant: string;
+  debit: {
+    amount: MonetaryAmount;
+    credits_applied: { invoice: string; invoice_line_item: string } | null;
+    type: 'credits_applied' | 'credits_expired' | 'credits_voided';
+  } | null;
+  effective_at: number;
+  livemode: boolean;
+  test_clock: null;
+  type: 'credit' | 'debit';
 }
 
 export interface WebhookEndpoint {

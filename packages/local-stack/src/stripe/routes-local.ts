@@ -1,9 +1,11 @@
 import { pauseAtTrialEnd, renew, setItemPrice } from './billing';
+import { sweepExpiredGrants } from './credits';
 import { invalidRequest } from './errors';
 import type { Params } from './form';
 import type { SubscriptionStatus } from './objects';
 import { bool, int, oneOf, str } from './params';
 import { getPrice } from './resources/catalog';
+import { endGrant, getCreditGrant } from './resources/credits';
 import { announceEntitlements } from './resources/entitlements';
 import { getSubscription } from './resources/subscriptions';
 import { route } from './route';
@@ -131,6 +133,24 @@ export function localRoutes(onReset: (s: StandIn) => void) {
         announceEntitlements(s, subscription.customer);
       });
       return s.render(subscription, params);
+    }),
+    // Ends or re-dates a credit grant with no event at all (the ledger still records its debit), for reconciliation tests.
+    route('POST', '/_local/credit_grants/:id/set', ({ s, params, path }) => {
+      const grant = getCreditGrant(s, path.id ?? '');
+      const end = oneOf(params, 'end', ['expire', 'void'] as const);
+      const expiresAt = params.expires_at === '' ? null : int(params, 'expires_at');
+      if (!end && expiresAt === undefined) throw invalidRequest('Pass end=expire, end=void or expires_at.', 'end');
+      if (expiresAt != null && expiresAt <= grant.effective_at) {
+        throw invalidRequest('expires_at must be after effective_at.', 'expires_at');
+      }
+      silently(s, { silent: 'true' }, () => {
+        if (end) endGrant(s, grant, end);
+        else if (expiresAt !== undefined) {
+          grant.expires_at = expiresAt;
+          sweepExpiredGrants(s, grant.customer);
+        }
+      });
+      return s.render(grant, params);
     }),
   ];
 }

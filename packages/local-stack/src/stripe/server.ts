@@ -9,6 +9,7 @@ import { checkoutPage, completeCheckout } from './pages/checkout';
 import type { PageReply } from './pages/html';
 import { portalAction, portalPage } from './pages/portal';
 import { catalogRoutes } from './resources/catalog';
+import { creditRoutes } from './resources/credits';
 import { customerRoutes } from './resources/customers';
 import { entitlementRoutes } from './resources/entitlements';
 import { ensureWebhookEndpoint, eventRoutes } from './resources/events';
@@ -136,6 +137,7 @@ export function allRoutes(onReset: (s: StandIn) => void = () => undefined): Rout
     ...subscriptionRoutes,
     ...entitlementRoutes,
     ...meterRoutes,
+    ...creditRoutes,
     ...eventRoutes,
     ...localRoutes(onReset),
   ];

@@ -96,6 +96,8 @@ export class StandIn {
       s.checkoutSessions,
       s.portalSessions,
       s.meters,
+      s.creditGrants,
+      s.creditBalanceTransactions,
     ] as Array<Record<string, object>>;
     for (const collection of collections) {
       const found = collection[id];

@@ -2,6 +2,8 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type {
   CheckoutPlan,
   CheckoutSession,
+  CreditBalanceTransaction,
+  CreditGrant,
   Customer,
   Feature,
   Invoice,
@@ -85,6 +87,10 @@ export interface StripeState {
   invoices: Record<string, Invoice>;
   meters: Record<string, Meter>;
   meterEvents: MeterEventRecord[];
+  creditGrants: Record<string, CreditGrant>;
+  creditBalanceTransactions: Record<string, CreditBalanceTransaction>;
+  /** Per metered subscription item: how many meter events (in arrival order) its usage invoices have already looked at. */
+  usageInvoiced: Record<string, number>;
   webhookEndpoints: Record<string, WebhookEndpoint & { secret: string }>;
   events: StripeEvent[];
   deliveries: Delivery[];
@@ -113,6 +119,9 @@ export function emptyState(): StripeState {
     invoices: {},
     meters: {},
     meterEvents: [],
+    creditGrants: {},
+    creditBalanceTransactions: {},
+    usageInvoiced: {},
     webhookEndpoints: {},
     events: [],
     deliveries: [],

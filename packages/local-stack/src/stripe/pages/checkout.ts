@@ -1,4 +1,5 @@
-import { createSubscription, updateSubscription } from '../billing';
+import { assertCustomerCurrency, createSubscription, updateSubscription } from '../billing';
+import { StripeApiError } from '../errors';
 import { newId, nowSeconds, randomTail } from '../ids';
 import { payInvoice } from '../invoicing';
 import type { Customer, Price } from '../objects';
@@ -102,6 +103,15 @@ export function completeCheckout(s: StandIn, id: string, form: URLSearchParams):
     return { price, quantity: price.recurring?.usage_type === 'metered' ? undefined : line.quantity };
   });
 
+  // Another subscription in a different currency may have started since the session was made.
+  if (session.customer) {
+    try {
+      assertCustomerCurrency(s, session.customer, session.currency, 'line_items');
+    } catch (error) {
+      if (error instanceof StripeApiError) return checkoutPage(s, id, error.message);
+      throw error;
+    }
+  }
   const customer = customerFor(s, session.customer, email);
   // The test card becomes the subscription's payment method (Checkout leaves the customer's default alone).
   const paymentMethod = `pm_${randomTail(24)}`;

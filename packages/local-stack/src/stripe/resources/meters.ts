@@ -4,6 +4,7 @@ import type { Meter, MeterEvent } from '../objects';
 import { hash, int, oneOf, requireStr, str } from '../params';
 import { route } from '../route';
 import type { StandIn } from '../standin';
+import { aggregate } from '../usage';
 import { getCustomer } from './customers';
 
 /**
@@ -128,15 +129,13 @@ export const meterRoutes = [
           e.timestamp < end,
       )
       .sort((a, b) => a.timestamp - b.timestamp);
-    const formula = meter.default_aggregation.formula;
-    const aggregate = (from: number, to: number) => {
-      const values = events
-        .filter((e) => e.timestamp >= from && e.timestamp < to)
-        .map((e) => Number(e.payload[meter.value_settings.event_payload_key] ?? 0));
-      if (formula === 'count') return values.length;
-      if (formula === 'last') return values.at(-1) ?? 0;
-      return values.reduce((sum, v) => sum + v, 0);
-    };
+    const windowValue = (from: number, to: number) =>
+      aggregate(
+        meter.default_aggregation.formula,
+        events
+          .filter((e) => e.timestamp >= from && e.timestamp < to)
+          .map((e) => Number(e.payload[meter.value_settings.event_payload_key] ?? 0)),
+      );
     // One summary for the range, or one per UTC hour/day window in it, newest first.
     const step = grouping === 'day' ? 86_400 : 3600;
     const windowEnd = (from: number) => (grouping ? Math.min(end, (Math.floor(from / step) + 1) * step) : end);
@@ -145,7 +144,7 @@ export const meterRoutes = [
     const summaries = windows.reverse().map(([from, to]) => ({
       id: `mtrusg_test_${meter.id.slice(-16)}${from}`,
       object: 'billing.meter_event_summary',
-      aggregated_value: aggregate(from, to),
+      aggregated_value: windowValue(from, to),
       end_time: to,
       livemode: false,
       meter: meter.id,

@@ -1,4 +1,4 @@
-import { validateLines } from '../billing';
+import { assertCustomerCurrency, validateLines } from '../billing';
 import { invalidRequest, noSuch } from '../errors';
 import { newId, nowSeconds } from '../ids';
 import type { CheckoutSession, PortalSession } from '../objects';
@@ -58,6 +58,7 @@ export const sessionRoutes = [
       }
     });
     validateLines(lines, 'line_items');
+    if (customer) assertCustomerCurrency(s, customer.id, lines[0]?.price.currency ?? 'usd', 'line_items');
     const subscriptionData = hash(params, 'subscription_data') ?? {};
     const trialDays = int(subscriptionData, 'trial_period_days') ?? null;
     if (trialDays !== null && trialDays < 1) {
