@@ -5,7 +5,7 @@ import type { Params } from './form';
 import type { SubscriptionStatus } from './objects';
 import { bool, int, oneOf, str } from './params';
 import { getPrice } from './resources/catalog';
-import { endGrant, getCreditGrant } from './resources/credits';
+import { assertOpen, endGrant, getCreditGrant } from './resources/credits';
 import { announceEntitlements } from './resources/entitlements';
 import { getSubscription } from './resources/subscriptions';
 import { route } from './route';
@@ -140,6 +140,7 @@ export function localRoutes(onReset: (s: StandIn) => void) {
       const end = oneOf(params, 'end', ['expire', 'void'] as const);
       const expiresAt = params.expires_at === '' ? null : int(params, 'expires_at');
       if (!end && expiresAt === undefined) throw invalidRequest('Pass end=expire, end=void or expires_at.', 'end');
+      assertOpen(s, grant, end ? 'end' : 'expires_at');
       if (expiresAt != null && expiresAt <= grant.effective_at) {
         throw invalidRequest('expires_at must be after effective_at.', 'expires_at');
       }

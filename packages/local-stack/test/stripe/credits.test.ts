@@ -253,6 +253,10 @@ describe('credits drawn down by metered usage', () => {
     expect(debits.every((t) => t.debit?.credits_applied?.invoice === invoice.id)).toBe(true);
     expect(debits.every((t) => t.debit?.credits_applied?.invoice_line_item === usageLine?.id)).toBe(true);
     expect(invoice.total_pretax_credit_amounts.map((x) => x.credit_balance_transaction)).toEqual(debits.map((t) => t.id));
+    const expanded = await world.stripe.billing.creditBalanceTransactions.retrieve(debits[0]?.id ?? '', {
+      expand: ['debit.credits_applied.invoice'],
+    });
+    expect(expanded.debit?.credits_applied?.invoice).toMatchObject({ id: invoice.id, object: 'invoice' });
     expect(await balance(customer.id)).toEqual([
       ['usd', 1300, 1300],
       ['eur', 900, 900],
@@ -373,6 +377,8 @@ describe('ending grants', () => {
       .data[0];
     expect(expiry).toMatchObject({ type: 'debit', debit: { type: 'credits_expired', amount: { monetary: { value: 300 } } } });
     expect(await eventsSince(mark, '')).toEqual([]);
+    // An ended grant cannot be ended or re-dated again, even locally.
+    await expect(world.control(`credit_grants/${old.id}/set`, { end: 'void' })).rejects.toThrow(/already expired/);
   });
 });
 

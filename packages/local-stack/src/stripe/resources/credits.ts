@@ -115,7 +115,7 @@ function changeGrant(s: StandIn, grant: CreditGrant, change: () => void): void {
 }
 
 /** Expired or voided grants are final: only their metadata can still change. */
-function assertOpen(s: StandIn, grant: CreditGrant, param?: string): void {
+export function assertOpen(s: StandIn, grant: CreditGrant, param?: string): void {
   sweepExpiredGrants(s, grant.customer);
   if (grant.voided_at !== null) throw invalidRequest(`The credit grant ${grant.id} has been voided.`, param);
   if (grant.expires_at !== null && grant.expires_at <= nowSeconds()) {
