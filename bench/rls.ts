@@ -216,7 +216,9 @@ export function withSingleQueryHelpers<T>(admin: pg.Client, fn: () => Promise<T>
     create or replace function private.current_tenant_role() returns text language plpgsql stable security definer set search_path = ''
       as $$${body('role')}$$;
     alter function private.current_tenant_id() owner to postgres;
-    alter function private.current_tenant_role() owner to postgres;`,
+    alter function private.current_tenant_role() owner to postgres;
+    -- readable_tenant_ids() (tenancy_owner, the documents select policy) calls current_tenant_id().
+    grant execute on function private.current_tenant_id() to tenancy_owner;`,
     fn,
   );
 }
