@@ -1,5 +1,19 @@
 import { sql } from 'drizzle-orm';
-import { customType, index, integer, jsonb, pgTable, primaryKey, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
+import {
+  boolean,
+  customType,
+  foreignKey,
+  index,
+  integer,
+  jsonb,
+  pgEnum,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  unique,
+  uuid,
+} from 'drizzle-orm/pg-core';
 
 /**
  * Drizzle's view of the tenant schema, for typed queries inside withTenant(). The SQL migrations
@@ -90,6 +104,109 @@ export const auditLog = pgTable(
     targetType: text('target_type', { enum: ['tenant', 'user', 'invitation'] }),
     targetId: uuid('target_id'),
     details: jsonb('details').$type<Record<string, unknown>>().notNull().default({}),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.id] })],
+);
+
+// Billing (supabase/migrations/20260104*): members read these; only billing_sync writes them
+// (packages/billing), so the app never inserts through Drizzle.
+export const billingSubscriptionStatus = pgEnum('billing_subscription_status', [
+  'incomplete',
+  'incomplete_expired',
+  'trialing',
+  'active',
+  'past_due',
+  'canceled',
+  'unpaid',
+  'paused',
+]);
+
+export const billingCustomers = pgTable(
+  'billing_customers',
+  {
+    tenantId: uuid('tenant_id')
+      .notNull()
+      .references(() => tenants.id, { onDelete: 'cascade' }),
+    id: uuid('id').notNull().defaultRandom(),
+    stripeCustomerId: text('stripe_customer_id').notNull(),
+    livemode: boolean('livemode').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.id] }), unique().on(t.tenantId)],
+);
+
+export const billingSubscriptions = pgTable(
+  'billing_subscriptions',
+  {
+    tenantId: uuid('tenant_id')
+      .notNull()
+      .references(() => tenants.id, { onDelete: 'cascade' }),
+    id: uuid('id').notNull().defaultRandom(),
+    stripeSubscriptionId: text('stripe_subscription_id').notNull(),
+    stripeCustomerId: text('stripe_customer_id').notNull(),
+    status: billingSubscriptionStatus('status').notNull(),
+    statusSince: timestamp('status_since', { withTimezone: true }).notNull().defaultNow(),
+    planLookupKey: text('plan_lookup_key'),
+    cancelAtPeriodEnd: boolean('cancel_at_period_end').notNull().default(false),
+    trialEnd: timestamp('trial_end', { withTimezone: true }),
+    livemode: boolean('livemode').notNull(),
+    stripeCreated: timestamp('stripe_created', { withTimezone: true }).notNull(),
+    syncedAt: timestamp('synced_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.id] }), unique().on(t.tenantId, t.stripeSubscriptionId)],
+);
+
+export const billingSubscriptionItems = pgTable(
+  'billing_subscription_items',
+  {
+    tenantId: uuid('tenant_id').notNull(),
+    id: uuid('id').notNull().defaultRandom(),
+    stripeItemId: text('stripe_item_id').notNull(),
+    stripeSubscriptionId: text('stripe_subscription_id').notNull(),
+    stripePriceId: text('stripe_price_id').notNull(),
+    priceLookupKey: text('price_lookup_key'),
+    quantity: integer('quantity').notNull().default(1),
+    currentPeriodStart: timestamp('current_period_start', { withTimezone: true }),
+    currentPeriodEnd: timestamp('current_period_end', { withTimezone: true }),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.id] }),
+    unique().on(t.tenantId, t.stripeItemId),
+    foreignKey({
+      columns: [t.tenantId, t.stripeSubscriptionId],
+      foreignColumns: [billingSubscriptions.tenantId, billingSubscriptions.stripeSubscriptionId],
+    }).onDelete('cascade'),
+  ],
+);
+
+export const tenantEntitlements = pgTable(
+  'tenant_entitlements',
+  {
+    tenantId: uuid('tenant_id')
+      .notNull()
+      .references(() => tenants.id, { onDelete: 'cascade' }),
+    id: uuid('id').notNull().defaultRandom(),
+    feature: text('feature').notNull(),
+    limitValue: integer('limit_value'),
+    source: text('source').notNull().default('stripe'),
+    stripeFeatureId: text('stripe_feature_id'),
+    syncedAt: timestamp('synced_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.id] }), unique().on(t.tenantId, t.feature)],
+);
+
+export const billingReconciliationRuns = pgTable(
+  'billing_reconciliation_runs',
+  {
+    tenantId: uuid('tenant_id')
+      .notNull()
+      .references(() => tenants.id, { onDelete: 'cascade' }),
+    id: uuid('id').notNull().defaultRandom(),
+    runId: uuid('run_id').notNull(),
+    dryRun: boolean('dry_run').notNull(),
+    differences: jsonb('differences').$type<string[]>().notNull(),
+    repaired: boolean('repaired').notNull(),
+    checkedAt: timestamp('checked_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.tenantId, t.id] })],
 );
