@@ -103,7 +103,7 @@ describe('Checkout and the Portal are for owners', () => {
 describe('catalog sync', () => {
   it('is idempotent: a second run finds every object and changes nothing', async () => {
     const actions = await syncCatalog(catalog, { stripe: world.stripe, pool: world.billingPool });
-    expect(actions.filter((a) => !a.startsWith('unchanged') && !a.startsWith('updated free tier'))).toEqual([]);
+    expect(actions.filter((a) => !a.startsWith('unchanged') && !a.startsWith('free tier set'))).toEqual([]);
     const prices = await world.stripe.prices.list({ lookup_keys: catalog.plans.map((p) => p.price.lookupKey) });
     expect(prices.data.map((p) => p.lookup_key).sort()).toEqual(catalog.plans.map((p) => p.price.lookupKey).sort());
     const products = (await world.stripe.products.list({ limit: 100 })).data.filter((p) => p.metadata?.bulkhead_plan);

@@ -20,7 +20,7 @@ export interface SyncDeps {
   pool?: pg.Pool;
 }
 
-export type SyncAction = `${'created' | 'updated' | 'unchanged' | 'attached' | 'detached'} ${string}`;
+export type SyncAction = `${'created' | 'updated' | 'unchanged' | 'attached' | 'detached' | 'free tier set'} ${string}`;
 
 export async function syncCatalog(catalog: Catalog, deps: SyncDeps): Promise<SyncAction[]> {
   const { stripe } = deps;
@@ -127,7 +127,7 @@ export async function syncCatalog(catalog: Catalog, deps: SyncDeps): Promise<Syn
          where private.billing_free_features.limit_value is distinct from excluded.limit_value`,
       [grants.map(([f]) => f), grants.map(([, l]) => l)],
     );
-    actions.push(`updated free tier (${grants.map(([f, l]) => `${f}: ${l ?? 'unlimited'}`).join(', ')})`);
+    actions.push(`free tier set (${grants.map(([f, l]) => `${f}: ${l ?? 'unlimited'}`).join(', ')})`);
   }
   return actions;
 }

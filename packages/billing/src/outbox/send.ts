@@ -65,17 +65,19 @@ async function sendBatch(deps: SendDeps): Promise<SendReport> {
         for update skip locked`,
       [MAX_ATTEMPTS, deps.batchSize ?? 50],
     );
-    const seatsDone = new Set<string>();
+    // One recount settles every seat row of a tenant in the batch, with the same outcome.
+    const seatsDone = new Map<string, 'sent' | 'skipped'>();
     for (const row of rows) {
-      if (row.kind === 'seats' && seatsDone.has(row.tenant_id)) {
-        await mark(client, row, 'sent');
-        report.sent++;
+      const settled = row.kind === 'seats' ? seatsDone.get(row.tenant_id) : undefined;
+      if (settled) {
+        await mark(client, row, settled);
+        report[settled]++;
         continue;
       }
       try {
         const outcome =
           row.kind === 'usage' ? await sendUsage(client, deps.stripe, row) : await sendSeats(client, deps.stripe, row);
-        if (row.kind === 'seats') seatsDone.add(row.tenant_id);
+        if (row.kind === 'seats') seatsDone.set(row.tenant_id, outcome);
         await mark(client, row, outcome);
         report[outcome === 'sent' ? 'sent' : 'skipped']++;
       } catch (error) {

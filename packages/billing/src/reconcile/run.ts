@@ -140,7 +140,7 @@ export function formatReport(report: ReconcileReport): string {
     report.outbox
       ? `outbox: ${report.outbox.sent} sent, ${report.outbox.skipped} skipped, ${report.outbox.failed} failed`
       : 'outbox: not sent (dry run)',
-    `events: ${report.eventsSeen} in the last 30 days, ${report.eventsReplayed} ${report.dryRun ? 'would be' : ''} replayed${
+    `events: ${report.eventsSeen} in the last 30 days, ${report.eventsReplayed} ${report.dryRun ? 'would be replayed' : 'replayed'}${
       report.eventsFailed.length ? `, ${report.eventsFailed.length} failed` : ''
     }`,
     ...report.eventsFailed.map((e) => `  failed ${e}`),
