@@ -81,6 +81,12 @@ test('a user signed in on the tenant app is signed in on the console too, and de
   // Positive control: the same session still works in the tenant app.
   await user.page.goto('/documents');
   await expect(user.page).toHaveURL(/\/documents$/);
+  // Made staff by the operator: the next token carries the claim, and MFA comes next.
+  await grantStaff(user.email);
+  await user.page.goto(admin('/'));
+  await expect(user.page).toHaveURL(/\/denied$/);
+  await user.page.getByRole('button', { name: 'Check again' }).click();
+  await expect(user.page).toHaveURL(/\/mfa$/);
   await user.context.close();
 });
 

@@ -40,3 +40,13 @@ export async function signOut(form: FormData): Promise<void> {
   await supabase.auth.signOut({ scope });
   redirect('/sign-in');
 }
+
+/**
+ * A new access token now, so the claims hook re-reads the staff table: for someone made staff
+ * after they signed in.
+ */
+export async function refreshClaims(): Promise<void> {
+  const supabase = await createSupabaseServerClient();
+  const { error } = await supabase.auth.refreshSession();
+  redirect(error ? '/sign-in?reason=session_ended' : '/');
+}

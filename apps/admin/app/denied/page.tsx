@@ -1,6 +1,6 @@
 import type { Metadata } from 'next';
 import { Card } from '@/components/ui';
-import { signOut } from '../auth-actions';
+import { refreshClaims, signOut } from '../auth-actions';
 
 export const metadata: Metadata = { title: 'Not available' };
 
@@ -12,10 +12,13 @@ export default function DeniedPage() {
         <p role="alert" className="text-sm">
           This console is for the operator&apos;s staff. Your account is not on the staff list, so there is nothing here for you.
         </p>
-        <p className="mt-2 text-sm text-zinc-500">
-          If you were just added, sign out and in again so your session carries the change.
-        </p>
-        <form action={signOut} className="mt-4">
+        <p className="mt-2 text-sm text-zinc-500">If you were just added, check again: your session picks up the change.</p>
+        <form action={refreshClaims} className="mt-4">
+          <button type="submit" className="text-sm font-medium text-indigo-600 hover:underline">
+            Check again
+          </button>
+        </form>
+        <form action={signOut} className="mt-2">
           <input type="hidden" name="scope" value="local" />
           <button type="submit" className="text-sm font-medium text-indigo-600 hover:underline">
             Sign out
