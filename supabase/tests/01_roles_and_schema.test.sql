@@ -30,7 +30,8 @@ select ok(
 select is(
   (select array_agg(c.relname::text order by c.relname) from pg_class c
     where c.relnamespace = 'public'::regnamespace and c.relkind = 'r'),
-  array['audit_log', 'billing_customers', 'billing_reconciliation_runs', 'billing_subscription_items', 'billing_subscriptions',
+  array['audit_log', 'billing_credit_grants', 'billing_credit_transactions', 'billing_customers', 'billing_reconciliation_runs',
+        'billing_subscription_entitlements', 'billing_subscription_items', 'billing_subscriptions',
         'documents', 'invitations', 'memberships', 'tenant_entitlements', 'tenants'],
   'the tenant tables'
 );
@@ -59,7 +60,8 @@ select is(
 select is(
   (select array_agg(distinct table_name::text order by table_name::text) from information_schema.role_table_grants
     where table_schema = 'public' and grantee = 'billing_sync'),
-  array['billing_customers', 'billing_reconciliation_runs', 'billing_subscription_items', 'billing_subscriptions', 'tenant_entitlements'],
+  array['billing_credit_grants', 'billing_credit_transactions', 'billing_customers', 'billing_reconciliation_runs',
+        'billing_subscription_entitlements', 'billing_subscription_items', 'billing_subscriptions', 'tenant_entitlements'],
   'billing_sync: privileges on the billing tables only'
 );
 select is(

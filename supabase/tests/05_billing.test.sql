@@ -28,6 +28,10 @@ insert into public.billing_subscriptions (tenant_id, stripe_subscription_id, str
 values (current_setting('tests.a')::uuid, 'sub_pgtapA', 'cus_pgtapA', 'active', 'pro_monthly', false, now());
 insert into public.tenant_entitlements (tenant_id, feature, limit_value)
 values (current_setting('tests.a')::uuid, 'audit_export', null), (current_setting('tests.a')::uuid, 'documents', 10000);
+-- What the subscription grants (the helpers answer from these while its status grants access).
+insert into public.billing_subscription_entitlements (tenant_id, stripe_subscription_id, feature, limit_value, stripe_feature_id)
+values (current_setting('tests.a')::uuid, 'sub_pgtapA', 'audit_export', null, 'feat_pgtapA_export'),
+       (current_setting('tests.a')::uuid, 'sub_pgtapA', 'documents', 10000, 'feat_pgtapA_docs');
 
 -- Reading -----------------------------------------------------------------------------------------
 select from tests.act_as(tests.token('member_a'));

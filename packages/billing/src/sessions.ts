@@ -68,8 +68,10 @@ async function customerFor(db: TenantDb, context: TenantContext, deps: SessionDe
 }
 
 /**
- * A Checkout Session URL for a catalog plan, inside the caller's tenant transaction (the action
- * wrapper's). Seats start at the tenant's member count for per-seat plans.
+ * A Checkout Session URL for a catalog plan or add-on, inside the caller's tenant transaction (the
+ * action wrapper's). Seats start at the tenant's member count for per-seat plans. For a tenant
+ * that already has a customer (say, on a base plan) this starts a second subscription beside the
+ * first: that is how an add-on is bought.
  */
 export async function checkoutForOwner(
   db: TenantDb,
@@ -89,7 +91,10 @@ export async function checkoutForOwner(
     mode: 'subscription',
     customer: gate.customerId,
     client_reference_id: gate.tenantId,
-    line_items: [{ price: price.id, quantity: plan.perSeat ? Math.max(1, seats) : 1 }],
+    // A metered price takes no quantity (usage decides); per-seat plans start at the member count.
+    line_items: [
+      plan.price.usage === 'metered' ? { price: price.id } : { price: price.id, quantity: plan.perSeat ? Math.max(1, seats) : 1 },
+    ],
     success_url: `${input.returnUrl}?checkout=success`,
     cancel_url: `${input.returnUrl}?checkout=cancelled`,
     subscription_data: { metadata: { bulkhead_tenant_id: gate.tenantId } },

@@ -29,6 +29,12 @@ async function grantPlan(tenantId: string, status: string, grants: Record<string
        on conflict (tenant_id, feature) do update set limit_value = excluded.limit_value`,
       [tenantId, feature, limit],
     );
+    // What this subscription grants: the helpers answer from these rows while its status grants access.
+    await world.billingPool.query(
+      `insert into public.billing_subscription_entitlements (tenant_id, stripe_subscription_id, feature, limit_value, stripe_feature_id)
+       values ($1, $2, $3, $4, 'feat_' || $3)`,
+      [tenantId, sub, feature, limit],
+    );
   }
   return sub;
 }
@@ -67,7 +73,10 @@ describe('documents respect the plan', () => {
       await grantPlan(a.id, 'active', { documents: 3 });
       await createDocument(a.owner, 'three');
       await expect(createDocument(a.owner, 'four')).rejects.toMatchObject({ code: '23514' });
-      await world.billingPool.query('update public.tenant_entitlements set limit_value = null where tenant_id = $1', [a.id]);
+      await world.billingPool.query(
+        'update public.billing_subscription_entitlements set limit_value = null where tenant_id = $1',
+        [a.id],
+      );
       await createDocument(a.owner, 'four'); // unlimited
     } finally {
       await setFreeLimit('documents', 100);
@@ -141,9 +150,9 @@ describe('access follows subscription status', () => {
     }
     // past_due for longer than the grace period no longer grants.
     await world.billingPool.query('delete from public.billing_subscriptions where stripe_subscription_id = $1', [sub]);
-    await grantPlan(tenant.id, 'past_due', {}, `now() - interval '8 days'`);
+    await grantPlan(tenant.id, 'past_due', { audit_export: null, documents: 5000 }, `now() - interval '8 days'`);
     expect(await answer()).toEqual(free);
-    await grantPlan(tenant.id, 'past_due', {}, `now() - interval '6 days'`);
+    await grantPlan(tenant.id, 'past_due', { audit_export: null, documents: 5000 }, `now() - interval '6 days'`);
     expect(await answer()).toEqual(paid);
   });
 

@@ -121,6 +121,10 @@ export const billingSubscriptionStatus = pgEnum('billing_subscription_status', [
   'paused',
 ]);
 
+export const billingUsageType = pgEnum('billing_usage_type', ['licensed', 'metered']);
+export const billingCreditCategory = pgEnum('billing_credit_category', ['paid', 'promotional']);
+export const billingCreditEntryType = pgEnum('billing_credit_entry_type', ['credit', 'debit']);
+
 export const billingCustomers = pgTable(
   'billing_customers',
   {
@@ -152,6 +156,7 @@ export const billingSubscriptions = pgTable(
     livemode: boolean('livemode').notNull(),
     stripeCreated: timestamp('stripe_created', { withTimezone: true }).notNull(),
     syncedAt: timestamp('synced_at', { withTimezone: true }).notNull().defaultNow(),
+    usageBilledThrough: timestamp('usage_billed_through', { withTimezone: true }),
   },
   (t) => [primaryKey({ columns: [t.tenantId, t.id] }), unique().on(t.tenantId, t.stripeSubscriptionId)],
 );
@@ -168,6 +173,9 @@ export const billingSubscriptionItems = pgTable(
     quantity: integer('quantity').notNull().default(1),
     currentPeriodStart: timestamp('current_period_start', { withTimezone: true }),
     currentPeriodEnd: timestamp('current_period_end', { withTimezone: true }),
+    usageType: billingUsageType('usage_type').notNull().default('licensed'),
+    unitAmount: integer('unit_amount'),
+    currency: text('currency'),
   },
   (t) => [
     primaryKey({ columns: [t.tenantId, t.id] }),
@@ -209,4 +217,70 @@ export const billingReconciliationRuns = pgTable(
     checkedAt: timestamp('checked_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.tenantId, t.id] })],
+);
+
+// Billing depth (supabase/migrations/20260106*): what each subscription grants, and credit pools.
+export const billingSubscriptionEntitlements = pgTable(
+  'billing_subscription_entitlements',
+  {
+    tenantId: uuid('tenant_id').notNull(),
+    id: uuid('id').notNull().defaultRandom(),
+    stripeSubscriptionId: text('stripe_subscription_id').notNull(),
+    feature: text('feature').notNull(),
+    limitValue: integer('limit_value'),
+    stripeFeatureId: text('stripe_feature_id').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.id] }),
+    unique().on(t.tenantId, t.stripeSubscriptionId, t.stripeFeatureId),
+    foreignKey({
+      columns: [t.tenantId, t.stripeSubscriptionId],
+      foreignColumns: [billingSubscriptions.tenantId, billingSubscriptions.stripeSubscriptionId],
+    }).onDelete('cascade'),
+  ],
+);
+
+export const billingCreditGrants = pgTable(
+  'billing_credit_grants',
+  {
+    tenantId: uuid('tenant_id')
+      .notNull()
+      .references(() => tenants.id, { onDelete: 'cascade' }),
+    id: uuid('id').notNull().defaultRandom(),
+    stripeCreditGrantId: text('stripe_credit_grant_id').notNull(),
+    name: text('name'),
+    category: billingCreditCategory('category').notNull(),
+    amount: integer('amount').notNull(),
+    currency: text('currency').notNull(),
+    priority: integer('priority'),
+    effectiveAt: timestamp('effective_at', { withTimezone: true }),
+    expiresAt: timestamp('expires_at', { withTimezone: true }),
+    voidedAt: timestamp('voided_at', { withTimezone: true }),
+    stripeCreated: timestamp('stripe_created', { withTimezone: true }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.id] }), unique().on(t.tenantId, t.stripeCreditGrantId)],
+);
+
+export const billingCreditTransactions = pgTable(
+  'billing_credit_transactions',
+  {
+    tenantId: uuid('tenant_id').notNull(),
+    id: uuid('id').notNull().defaultRandom(),
+    stripeTransactionId: text('stripe_transaction_id').notNull(),
+    stripeCreditGrantId: text('stripe_credit_grant_id').notNull(),
+    type: billingCreditEntryType('type').notNull(),
+    reason: text('reason').notNull(),
+    amount: integer('amount').notNull(),
+    currency: text('currency').notNull(),
+    effectiveAt: timestamp('effective_at', { withTimezone: true }).notNull(),
+    stripeInvoiceId: text('stripe_invoice_id'),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.id] }),
+    unique().on(t.tenantId, t.stripeTransactionId),
+    foreignKey({
+      columns: [t.tenantId, t.stripeCreditGrantId],
+      foreignColumns: [billingCreditGrants.tenantId, billingCreditGrants.stripeCreditGrantId],
+    }).onDelete('cascade'),
+  ],
 );

@@ -12,6 +12,8 @@ export const catalogSchema = z
   .object({
     $comment: z.string().optional(),
     meter: z.object({ eventName: z.string().regex(/^[a-z0-9_]{1,100}$/), displayName: z.string().min(1) }),
+    /** How limits from several live subscriptions granting one local feature combine; unnamed features take max. */
+    combine: z.record(localFeature, z.enum(['sum', 'max'])).default({}),
     features: z
       .array(
         z.object({
@@ -37,9 +39,15 @@ export const catalogSchema = z
             unitAmount: z.number().int().positive(),
             currency: z.string().regex(/^[a-z]{3}$/),
             interval: z.enum(['day', 'week', 'month', 'year']),
+            /** metered: the meter's usage is billed per unit at the end of each period, credits first. */
+            usage: z.enum(['licensed', 'metered']).default('licensed'),
           }),
+          /** base: the tenant's plan; addon: a subscription of its own beside it. */
+          kind: z.enum(['base', 'addon']).default('base'),
           perSeat: z.boolean().default(false),
-          features: z.array(lookupKey).min(1),
+          features: z.array(lookupKey),
+          /** What happens to metered usage once the tenant's credit grants are used up. */
+          whenCreditsRunOut: z.enum(['block', 'overage']).default('overage'),
         }),
       )
       .min(1),
@@ -50,6 +58,16 @@ export const catalogSchema = z
       for (const key of plan.features) {
         if (!known.has(key)) ctx.addIssue({ code: 'custom', path: ['plans', i, 'features'], message: `unknown feature ${key}` });
       }
+    }
+    for (const [i, plan] of catalog.plans.entries()) {
+      if (plan.features.length === 0 && plan.price.usage !== 'metered')
+        ctx.addIssue({
+          code: 'custom',
+          path: ['plans', i, 'features'],
+          message: 'a licensed plan must grant at least one feature',
+        });
+      if (plan.perSeat && plan.price.usage === 'metered')
+        ctx.addIssue({ code: 'custom', path: ['plans', i, 'perSeat'], message: 'a metered price cannot be per seat' });
     }
     const keys = catalog.plans.map((p) => p.price.lookupKey);
     if (new Set(keys).size !== keys.length)
@@ -68,6 +86,19 @@ export function parseCatalog(input: unknown): Catalog {
 /** The plan a price lookup key belongs to. */
 export function planByPrice(catalog: Catalog, priceLookupKey: string | null | undefined): CatalogPlan | undefined {
   return catalog.plans.find((p) => p.price.lookupKey === priceLookupKey);
+}
+
+/** The base plans (the tenant's plan) and the add-ons (subscriptions beside it). */
+export function basePlans(catalog: Catalog): CatalogPlan[] {
+  return catalog.plans.filter((p) => p.kind === 'base');
+}
+export function addOns(catalog: Catalog): CatalogPlan[] {
+  return catalog.plans.filter((p) => p.kind === 'addon');
+}
+
+/** How a local feature's limits combine across live subscriptions (the catalog's rule; max by default). */
+export function combineRule(catalog: Catalog, feature: string): 'sum' | 'max' {
+  return catalog.combine[feature] ?? 'max';
 }
 
 /** The cheapest plans that grant a local feature, for "unlocked by …" labels. */

@@ -11,8 +11,10 @@ import type { Catalog } from './schema';
  *   prices    by lookup_key; a price's amount cannot change on Stripe, so a changed amount
  *             creates a new price and moves the lookup key to it (transfer_lookup_key)
  *   product features  attached so the plan grants exactly its catalog features
- *   meter     by event_name
- * The free tier has no Stripe object: it goes into private.billing_free_features.
+ *   meter     by event_name (first: metered prices name it)
+ * The free tier has no Stripe object: it goes into private.billing_free_features, and the rules
+ * (how limits combine, what happens when credits run out) into private.billing_feature_rules and
+ * private.billing_credit_rules.
  */
 export interface SyncDeps {
   stripe: Stripe;
@@ -47,6 +49,20 @@ export async function syncCatalog(catalog: Catalog, deps: SyncDeps): Promise<Syn
     }
   }
 
+  const meters: Stripe.Billing.Meter[] = [];
+  for await (const meter of stripe.billing.meters.list({ limit: 100 })) meters.push(meter);
+  // First: metered prices name the meter.
+  let meter = meters.find((m) => m.event_name === catalog.meter.eventName);
+  if (!meter) {
+    meter = await stripe.billing.meters.create({
+      display_name: catalog.meter.displayName,
+      event_name: catalog.meter.eventName,
+      default_aggregation: { formula: 'count' },
+      customer_mapping: { type: 'by_id', event_payload_key: 'stripe_customer_id' },
+    });
+    actions.push(`created meter ${catalog.meter.eventName}`);
+  } else actions.push(`unchanged meter ${catalog.meter.eventName}`);
+
   const products: Stripe.Product[] = [];
   for await (const product of stripe.products.list({ limit: 100 })) products.push(product);
 
@@ -71,6 +87,7 @@ export async function syncCatalog(catalog: Catalog, deps: SyncDeps): Promise<Syn
       price.unit_amount === plan.price.unitAmount &&
       price.currency === plan.price.currency &&
       price.recurring?.interval === plan.price.interval &&
+      price.recurring?.usage_type === plan.price.usage &&
       price.active;
     if (!matches) {
       await stripe.prices.create({
@@ -79,7 +96,10 @@ export async function syncCatalog(catalog: Catalog, deps: SyncDeps): Promise<Syn
         transfer_lookup_key: Boolean(price),
         unit_amount: plan.price.unitAmount,
         currency: plan.price.currency,
-        recurring: { interval: plan.price.interval, usage_type: 'licensed' },
+        recurring:
+          plan.price.usage === 'metered'
+            ? { interval: plan.price.interval, usage_type: 'metered', meter: meter.id }
+            : { interval: plan.price.interval, usage_type: 'licensed' },
         nickname: plan.name,
       });
       actions.push(`${price ? 'updated' : 'created'} price ${plan.price.lookupKey}`);
@@ -104,18 +124,6 @@ export async function syncCatalog(catalog: Catalog, deps: SyncDeps): Promise<Syn
     }
   }
 
-  const meters: Stripe.Billing.Meter[] = [];
-  for await (const meter of stripe.billing.meters.list({ limit: 100 })) meters.push(meter);
-  if (!meters.some((m) => m.event_name === catalog.meter.eventName)) {
-    await stripe.billing.meters.create({
-      display_name: catalog.meter.displayName,
-      event_name: catalog.meter.eventName,
-      default_aggregation: { formula: 'count' },
-      customer_mapping: { type: 'by_id', event_payload_key: 'stripe_customer_id' },
-    });
-    actions.push(`created meter ${catalog.meter.eventName}`);
-  } else actions.push(`unchanged meter ${catalog.meter.eventName}`);
-
   if (deps.pool) {
     const grants = Object.entries(catalog.free.grants);
     await deps.pool.query(
@@ -128,6 +136,40 @@ export async function syncCatalog(catalog: Catalog, deps: SyncDeps): Promise<Syn
       [grants.map(([f]) => f), grants.map(([, l]) => l)],
     );
     actions.push(`free tier set (${grants.map(([f, l]) => `${f}: ${l ?? 'unlimited'}`).join(', ')})`);
+    const changed = await syncRules(deps.pool, catalog);
+    actions.push(`${changed ? 'updated' : 'unchanged'} rules (limits combine, credits run out)`);
   }
   return actions;
 }
+
+/** The catalog's combine and credit rules, mirrored for the database (only rows that differ are written). */
+async function syncRules(pool: pg.Pool, catalog: Catalog): Promise<boolean> {
+  const combine = Object.entries(catalog.combine);
+  const before = await pool.query<{ rules: string }>(RULES);
+  await pool.query(
+    `with wanted as (select * from unnest($1::text[], $2::text[]) as w(feature, combine)),
+          removed as (delete from private.billing_feature_rules r where not exists (select 1 from wanted w where w.feature = r.feature))
+     insert into private.billing_feature_rules (feature, combine, updated_at)
+     select feature, combine, now() from wanted
+     on conflict (feature) do update set combine = excluded.combine, updated_at = now()
+       where private.billing_feature_rules.combine is distinct from excluded.combine`,
+    [combine.map(([f]) => f), combine.map(([, c]) => c)],
+  );
+  const blocking = catalog.plans.filter((p) => p.whenCreditsRunOut === 'block').map((p) => p.price.lookupKey);
+  // Overage is the default (no row); only blocking prices are listed.
+  await pool.query(
+    `with wanted as (select unnest($1::text[]) as price_lookup_key),
+          removed as (delete from private.billing_credit_rules r
+                       where not exists (select 1 from wanted w where w.price_lookup_key = r.price_lookup_key))
+     insert into private.billing_credit_rules (price_lookup_key, when_exhausted, updated_at)
+     select price_lookup_key, 'block', now() from wanted
+     on conflict (price_lookup_key) do update set when_exhausted = 'block', updated_at = now()
+       where private.billing_credit_rules.when_exhausted is distinct from 'block'`,
+    [blocking],
+  );
+  const after = await pool.query<{ rules: string }>(RULES);
+  return before.rows[0]?.rules !== after.rows[0]?.rules;
+}
+
+const RULES = `select (select coalesce(string_agg(feature || '=' || combine, ',' order by feature), '') from private.billing_feature_rules)
+  || ';' || (select coalesce(string_agg(price_lookup_key || '=' || when_exhausted, ',' order by price_lookup_key), '') from private.billing_credit_rules) as rules`;

@@ -6,7 +6,7 @@ import { receiveWebhook, type WebhookResponse } from './receive';
 
 // @bulkhead/billing/webhooks: Stripe's webhook endpoint logic. Reaches beyond one tenant (it
 // writes whichever tenant an event concerns, as billing_sync), hence this subpath.
-export { customerOf, HANDLED_EVENT_TYPES, isHandled } from './events';
+export { customerOf, HANDLED_EVENT_TYPES, isHandled, resolveCustomer } from './events';
 export { type ProcessDeps, type ProcessOutcome, processEvent } from './process';
 export { type ReceiveDeps, receiveWebhook, type WebhookResponse } from './receive';
 

@@ -3,7 +3,7 @@ import type pg from 'pg';
 import type Stripe from 'stripe';
 import { syncCustomer } from '../customer-state';
 import { inTransaction } from '../db';
-import { customerOf, isHandled } from './events';
+import { isHandled, resolveCustomer } from './events';
 
 export type ProcessOutcome =
   | { status: 'processed'; tenantId: string | null }
@@ -57,7 +57,7 @@ export async function processEvent(
         return { status: 'ignored' } as const;
       }
 
-      const customer = customerOf(event);
+      const customer = await resolveCustomer(event, deps.stripe);
       const { tenantId } = customer ? await syncCustomer(client, deps.stripe, customer) : { tenantId: null };
       await client.query(
         `update private.stripe_webhook_inbox set status = 'processed', processed_at = now(), last_error = null where event_id = $1`,

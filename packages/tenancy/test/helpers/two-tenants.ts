@@ -33,6 +33,10 @@ export interface TenantRows {
     itemId: string;
     entitlementId: string;
     reconciliationId: string;
+    subscriptionEntitlementId: string;
+    creditGrantId: string;
+    stripeCreditGrantId: string;
+    creditTransactionId: string;
   };
 }
 
@@ -89,6 +93,7 @@ async function billingRows(kit: TenancyTestKit, tenantId: string): Promise<Tenan
     return row.id;
   };
   const stripeSubscriptionId = `sub_fixture${suffix}`;
+  const stripeCreditGrantId = `credgr_fixture${suffix}`;
   return {
     customerId: await one(
       `insert into public.billing_customers (tenant_id, stripe_customer_id, livemode) values ($1, $2, false) returning id`,
@@ -113,6 +118,22 @@ async function billingRows(kit: TenancyTestKit, tenantId: string): Promise<Tenan
       `insert into public.billing_reconciliation_runs (tenant_id, run_id, dry_run, differences, repaired)
        values ($1, gen_random_uuid(), false, '["fixture"]', true) returning id`,
       [tenantId],
+    ),
+    subscriptionEntitlementId: await one(
+      `insert into public.billing_subscription_entitlements (tenant_id, stripe_subscription_id, feature, limit_value, stripe_feature_id)
+       values ($1, $2, 'fixture_feature', 1, 'feat_fixture') returning id`,
+      [tenantId, stripeSubscriptionId],
+    ),
+    stripeCreditGrantId,
+    creditGrantId: await one(
+      `insert into public.billing_credit_grants (tenant_id, stripe_credit_grant_id, category, amount, currency, stripe_created)
+       values ($1, $2, 'paid', 1000, 'usd', now()) returning id`,
+      [tenantId, stripeCreditGrantId],
+    ),
+    creditTransactionId: await one(
+      `insert into public.billing_credit_transactions (tenant_id, stripe_transaction_id, stripe_credit_grant_id, type, reason, amount, currency, effective_at)
+       values ($1, $2, $3, 'credit', 'credits_granted', 1000, 'usd', now()) returning id`,
+      [tenantId, `cbtxn_fixture${suffix}`, stripeCreditGrantId],
     ),
   };
 }
@@ -157,6 +178,9 @@ export async function tenantDataDigest(kit: TenancyTestKit): Promise<Record<stri
     'billing_subscription_items',
     'tenant_entitlements',
     'billing_reconciliation_runs',
+    'billing_subscription_entitlements',
+    'billing_credit_grants',
+    'billing_credit_transactions',
   ]) {
     const [row] = await kit.adminQuery<{ md5: string | null }>(
       `select md5(coalesce(string_agg(t::text, '|' order by t::text), '')) as md5 from public.${table} t`,

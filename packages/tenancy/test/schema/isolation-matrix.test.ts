@@ -38,7 +38,10 @@ type TableName =
   | 'billing_subscriptions'
   | 'billing_subscription_items'
   | 'tenant_entitlements'
-  | 'billing_reconciliation_runs';
+  | 'billing_reconciliation_runs'
+  | 'billing_subscription_entitlements'
+  | 'billing_credit_grants'
+  | 'billing_credit_transactions';
 type TenantKey = 'A' | 'B';
 
 /** How a statement's outcome is counted for a target tenant. */
@@ -98,6 +101,9 @@ const allowedRoles: Record<TableName, Record<Op, TenantRole[]>> = {
   billing_subscription_items: readOnly(),
   tenant_entitlements: readOnly(),
   billing_reconciliation_runs: readOnly(),
+  billing_subscription_entitlements: readOnly(),
+  billing_credit_grants: readOnly(),
+  billing_credit_transactions: readOnly(),
 };
 
 function readOnly(): Record<Op, TenantRole[]> {
@@ -303,6 +309,43 @@ const statements: Record<TableName, Record<Op, (t: TenantRows) => Statement>> = 
     }),
     'repaired = false',
     `(tenant_id, id, run_id, dry_run, differences, repaired) values ($1, $2, gen_random_uuid(), true, '[]', false)`,
+  ),
+  billing_subscription_entitlements: billingStatements(
+    'billing_subscription_entitlements',
+    (t) => t.billing.subscriptionEntitlementId,
+    (t) => ({
+      sql: `insert into public.billing_subscription_entitlements (tenant_id, stripe_subscription_id, feature, stripe_feature_id)
+            values ($1, $2, 'probe', 'feat_probe' || substr(md5(random()::text), 1, 10))`,
+      params: [t.id, t.billing.stripeSubscriptionId],
+      measure: 'rowCount',
+    }),
+    'limit_value = null',
+    `(tenant_id, id, stripe_subscription_id, feature, stripe_feature_id) values ($1, $2, 'sub_probe', 'probe', 'feat_probe_upsert')`,
+  ),
+  billing_credit_grants: billingStatements(
+    'billing_credit_grants',
+    (t) => t.billing.creditGrantId,
+    (t) => ({
+      sql: `insert into public.billing_credit_grants (tenant_id, stripe_credit_grant_id, category, amount, currency, stripe_created)
+            values ($1, 'credgr_probe' || substr(md5(random()::text), 1, 10), 'promotional', 1, 'usd', now())`,
+      params: [t.id],
+      measure: 'rowCount',
+    }),
+    'amount = 999999',
+    `(tenant_id, id, stripe_credit_grant_id, category, amount, currency, stripe_created) values ($1, $2, 'credgr_probe_upsert', 'paid', 1, 'usd', now())`,
+  ),
+  billing_credit_transactions: billingStatements(
+    'billing_credit_transactions',
+    (t) => t.billing.creditTransactionId,
+    (t) => ({
+      sql: `insert into public.billing_credit_transactions (tenant_id, stripe_transaction_id, stripe_credit_grant_id, type, reason, amount, currency, effective_at)
+            values ($1, 'cbtxn_probe' || substr(md5(random()::text), 1, 10), $2, 'credit', 'credits_granted', 999999, 'usd', now())`,
+      params: [t.id, t.billing.stripeCreditGrantId],
+      measure: 'rowCount',
+    }),
+    'amount = 999999',
+    `(tenant_id, id, stripe_transaction_id, stripe_credit_grant_id, type, reason, amount, currency, effective_at)
+     values ($1, $2, 'cbtxn_probe_upsert', 'credgr_probe', 'credit', 'credits_granted', 1, 'usd', now())`,
   ),
 };
 

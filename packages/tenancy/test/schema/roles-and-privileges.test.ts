@@ -21,6 +21,9 @@ const billingTables = [
   'billing_subscription_items',
   'tenant_entitlements',
   'billing_reconciliation_runs',
+  'billing_subscription_entitlements',
+  'billing_credit_grants',
+  'billing_credit_transactions',
 ];
 
 beforeAll(async () => {
@@ -154,10 +157,16 @@ describe('tenant tables', () => {
     const billingSync = (table: string) => ['DELETE', 'INSERT', 'SELECT', 'UPDATE'].map((p) => `${table}:billing_sync:${p}`);
     expect(granted).toEqual([
       'audit_log:authenticated:SELECT',
+      'billing_credit_grants:authenticated:SELECT',
+      ...billingSync('billing_credit_grants'),
+      'billing_credit_transactions:authenticated:SELECT',
+      ...billingSync('billing_credit_transactions'),
       'billing_customers:authenticated:SELECT',
       ...billingSync('billing_customers'),
       'billing_reconciliation_runs:authenticated:SELECT',
       ...billingSync('billing_reconciliation_runs'),
+      'billing_subscription_entitlements:authenticated:SELECT',
+      ...billingSync('billing_subscription_entitlements'),
       'billing_subscription_items:authenticated:SELECT',
       ...billingSync('billing_subscription_items'),
       'billing_subscriptions:authenticated:SELECT',
@@ -346,7 +355,11 @@ describe('functions', () => {
       expect(row.volatility, row.fn).toBe('s');
     }
     expect(rows.filter((r) => r.fn.startsWith('private.') && r.authenticated).map((r) => r.fn)).toEqual([
+      'private.billing_credit_balance(uuid,text)',
+      'private.billing_credits_block(uuid)',
       'private.billing_has_paid_access(uuid)',
+      'private.billing_subscription_is_live(billing_subscription_status,timestamp with time zone)',
+      'private.billing_unbilled_usage(uuid)',
       'private.claimed_tenant_suspended()',
       'private.current_tenant_id()',
       'private.current_tenant_role()',
