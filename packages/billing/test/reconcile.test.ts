@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createTenant } from '../../tenancy/test/helpers/index';
 import { diffState, fetchCustomerState, readLocalState } from '../src/customer-state';
+import { sendOutbox } from '../src/outbox/send';
 import { reconcile } from '../src/reconcile/run';
-import { type BillingWorld, customerOfTenant, openWorld, subscribe } from './world';
+import { type BillingWorld, customerOfTenant, featureAs, openWorld, subscribe } from './world';
 
 /**
  * Reconciliation converges on Stripe's state whatever the webhooks did: the chaos run drops,
@@ -160,5 +161,92 @@ describe('chaos', () => {
       [startedAt],
     );
     expect(retried).toEqual([]);
+  }, 300_000);
+
+  it('mixed subscriptions and credit events, with the same chaos: zero drift after reconcile, nothing applied twice', async () => {
+    await world.control('webhooks/settings', { duplicate_rate: 0.2, drop_rate: 0.3, shuffle_window: 40, seed: 21 });
+    const startedAt = Math.floor(Date.now() / 1000) - 1;
+    const live = (
+      subs: { data: { id: string; status: string; items: { data: { price: { lookup_key: string | null } }[] } }[] },
+      key: string,
+    ) => subs.data.find((s) => s.status !== 'canceled' && s.items.data.some((i) => i.price.lookup_key === key))?.id ?? '';
+    const tenants: { id: string; owner: Awaited<ReturnType<typeof createTenant>>['owner']; customer: string }[] = [];
+    for (let i = 0; i < 24; i++) {
+      const tenant = await createTenant(world.kit, `Mixed ${i}`);
+      // Usage tenants pay overage, so a credit event the webhooks lost cannot refuse a document here.
+      await subscribe(world, tenant.owner, i % 3 === 0 ? 'pro' : 'pro_annual');
+      if (i % 2 === 0) await subscribe(world, tenant.owner, 'team_pack');
+      if (i % 3 === 0) await subscribe(world, tenant.owner, 'document_usage');
+      const customer = (await customerOfTenant(world, tenant.id)) as string;
+      tenants.push({ id: tenant.id, owner: tenant.owner, customer });
+    }
+    const grants: string[] = [];
+    for (const [i, t] of tenants.entries()) {
+      if (i % 3 !== 0) continue;
+      for (const [n, cents] of [20, 15].entries()) {
+        const grant = await world.stripe.billing.creditGrants.create({
+          customer: t.customer,
+          name: `Chaos grant ${n}`,
+          amount: { type: 'monetary', monetary: { value: cents, currency: 'usd' } },
+          applicability_config: { scope: { price_type: 'metered' } },
+          category: n === 0 ? 'paid' : 'promotional',
+          priority: 10 + n,
+        });
+        grants.push(grant.id);
+      }
+      for (let d = 0; d < 3 + (i % 4); d++)
+        await world.kit.rpc(t.owner, 'insert into public.documents (title) values ($1)', [`usage ${d}`]);
+    }
+    await sendOutbox(deps());
+    // Life after checkout: add-ons cancelled or paused silently, usage invoiced against credits,
+    // grants voided, expired without an event, or given an expiry.
+    for (const [i, t] of tenants.entries()) {
+      const subs = await world.stripe.subscriptions.list({ customer: t.customer, status: 'all' });
+      if (i % 4 === 0) await world.stripe.subscriptions.cancel(live(subs, 'team_pack_monthly'));
+      if (i % 4 === 2) await world.control(`subscriptions/${live(subs, 'team_pack_monthly')}/set`, { status: 'paused' });
+      if (i % 3 === 0) await world.control(`subscriptions/${live(subs, 'document_usage')}/advance`);
+    }
+    for (const [n, id] of grants.entries()) {
+      if (n % 5 === 0) await world.stripe.billing.creditGrants.voidGrant(id).catch(() => undefined);
+      else if (n % 5 === 1) await world.control(`credit_grants/${id}/set`, { end: 'expire' }).catch(() => undefined);
+      else if (n % 5 === 2)
+        await world.stripe.billing.creditGrants.update(id, { expires_at: Math.floor(Date.now() / 1000) + 30 * 24 * 3600 });
+    }
+    await world.flush();
+    await world.control('webhooks/settings', { duplicate_rate: 0, drop_rate: 0, shuffle_window: 0 });
+    // Last, changes no event announces at all (each event re-reads the whole customer, so only
+    // what happens after a customer's last delivery is sure to be left behind).
+    for (const [n, id] of grants.entries()) if (n % 5 === 3) await world.control(`credit_grants/${id}/set`, { end: 'void' });
+
+    const types = new Set(
+      (await world.stripe.events.list({ created: { gte: startedAt }, limit: 100 }).autoPagingToArray({ limit: 10_000 })).map(
+        (e) => e.type,
+      ),
+    );
+    for (const type of [
+      'billing.credit_grant.created',
+      'billing.credit_grant.updated',
+      'billing.credit_balance_transaction.created',
+    ])
+      expect(types, type).toContain(type);
+    // Positive control: the chaos and the silent changes left drift, in credits as well.
+    const before = await driftByTenant();
+    expect([...before.values()].flat().some((d) => d.startsWith('credit'))).toBe(true);
+
+    const report = await reconcile(deps());
+    expect(report.eventsFailed).toEqual([]);
+    expect(await driftByTenant()).toEqual(new Map());
+    const again = await reconcile(deps());
+    expect({ replayed: again.eventsReplayed, drift: again.drift }).toEqual({ replayed: 0, drift: [] });
+    const retried = await world.kit.adminQuery(
+      'select event_id, attempts from private.stripe_webhook_inbox where created >= to_timestamp($1) and attempts <> 1',
+      [startedAt],
+    );
+    expect(retried).toEqual([]);
+    // Access after it all: a cancelled or paused add-on grants nothing, a live one still does.
+    for (const [i, t] of tenants.entries()) {
+      const support = await featureAs(world, t.owner, t.id, 'priority_support');
+      expect(support.enabled, `tenant ${i}`).toBe(i % 4 === 0 ? false : i % 4 === 2 ? false : i % 2 === 0);
+    }
   }, 300_000);
 });
