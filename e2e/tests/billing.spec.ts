@@ -28,7 +28,7 @@ test('owner upgrades through Checkout, a member cannot manage billing, cancellin
   await expect(owner.page.getByTestId('feature-audit_export')).toHaveAttribute('data-enabled', 'false');
 
   // Upgrade: the stand-in's Checkout page, Pay, back to the billing page.
-  await owner.page.getByRole('button', { name: 'Upgrade to Pro' }).click();
+  await owner.page.getByRole('button', { name: 'Upgrade to Pro', exact: true }).click();
   await expect(owner.page.getByRole('heading', { name: 'Subscribe' })).toBeVisible();
   await owner.page.getByRole('button', { name: 'Pay' }).click();
   await expect(owner.page).toHaveURL(/\/billing\?checkout=success$/);

@@ -16,4 +16,12 @@ export {
   startCheckout,
   UnknownPlanError,
 } from './sessions';
-export { type BillingState, type FeatureState, readBillingState } from './state';
+export {
+  type AddOnState,
+  type BillingState,
+  type CreditEntryView,
+  type CreditGrantView,
+  type CreditsState,
+  type FeatureState,
+  readBillingState,
+} from './state';

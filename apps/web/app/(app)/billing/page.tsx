@@ -1,4 +1,4 @@
-import { type BillingState, readBillingState } from '@bulkhead/billing';
+import { type CreditsState, readBillingState } from '@bulkhead/billing';
 import { can } from '@bulkhead/tenancy';
 import type { Metadata } from 'next';
 import { Card } from '@/components/ui';
@@ -29,7 +29,7 @@ export default async function BillingPage({ searchParams }: { searchParams: Prom
           <dt className="text-zinc-500">Plan</dt>
           <dd data-testid="billing-plan">{state.plan?.name ?? 'Free'}</dd>
           <dt className="text-zinc-500">Status</dt>
-          <dd data-testid="billing-status">{describeStatus(state)}</dd>
+          <dd data-testid="billing-status">{state.status ? describeStatus(state.status, state.paidAccess) : 'Free tier'}</dd>
           {state.periodEnd && state.paidAccess && (
             <>
               <dt className="text-zinc-500">{state.cancelAtPeriodEnd ? 'Ends on' : 'Renews on'}</dt>
@@ -69,6 +69,25 @@ export default async function BillingPage({ searchParams }: { searchParams: Prom
           ))}
         </ul>
       </Card>
+      <Card title="Add-ons">
+        <ul className="flex flex-col gap-3 text-sm" aria-label="Add-ons">
+          {state.addOns.map((a) => (
+            <li key={a.key} data-testid={`addon-${a.key}`} data-live={a.live ? 'true' : 'false'} className="flex flex-col gap-1">
+              <span className="font-medium">
+                {a.name} · {formatPrice(a.price.unitAmount, a.price.currency)}{' '}
+                {a.price.usage === 'metered' ? 'per document' : `per ${a.price.interval}`}
+              </span>
+              <span className="text-zinc-500">{a.description}</span>
+              <span data-testid={`addon-${a.key}-status`}>
+                {a.live ? 'Added' : a.status ? describeStatus(a.status, false) : 'Not added'}
+              </span>
+              {owner && state.paidAccess && !a.live && <UpgradeForm plan={a.key} label={`Add ${a.name}`} />}
+            </li>
+          ))}
+        </ul>
+        {!state.paidAccess && <p className="mt-2 text-sm text-zinc-500">Add-ons go beside a paid plan.</p>}
+      </Card>
+      <CreditsCard credits={state.credits} />
       <Card title="Change plan">
         {owner ? (
           <div className="flex flex-col gap-4">
@@ -96,8 +115,73 @@ export default async function BillingPage({ searchParams }: { searchParams: Prom
   );
 }
 
-function describeStatus(state: BillingState): string {
-  if (!state.status) return 'Free tier';
+function CreditsCard({ credits }: { credits: CreditsState }) {
+  const money = (cents: number) => formatPrice(cents, credits.currency);
+  return (
+    <Card title="Credits">
+      <dl className="grid grid-cols-[max-content_1fr] gap-x-4 gap-y-1 text-sm">
+        <dt className="text-zinc-500">Balance</dt>
+        <dd data-testid="credit-balance">{money(credits.balance)}</dd>
+        <dt className="text-zinc-500">Usage not yet invoiced</dt>
+        <dd data-testid="credit-unbilled">{money(credits.unbilled)}</dd>
+        <dt className="text-zinc-500">When credits run out</dt>
+        <dd data-testid="credit-rule">
+          {credits.whenExhausted === 'block'
+            ? 'usage stops until more credits are added'
+            : credits.whenExhausted === 'overage'
+              ? 'usage continues and is billed as overage'
+              : 'no metered usage on your plan'}
+        </dd>
+      </dl>
+      {credits.grants.length > 0 && (
+        <table className="mt-4 w-full text-left text-sm" aria-label="Credit grants">
+          <thead className="text-zinc-500">
+            <tr>
+              <th className="font-normal">Grant</th>
+              <th className="font-normal">Amount</th>
+              <th className="font-normal">Type</th>
+              <th className="font-normal">Expires</th>
+            </tr>
+          </thead>
+          <tbody>
+            {credits.grants.map((g) => (
+              <tr key={g.id} data-testid="credit-grant">
+                <td>{g.name ?? 'Credit grant'}</td>
+                <td>{formatPrice(g.amount, g.currency)}</td>
+                <td>{g.category === 'promotional' ? 'Promotional' : 'Prepaid'}</td>
+                <td>{g.voidedAt ? 'Voided' : g.expiresAt ? formatDate(g.expiresAt) : 'Never'}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {credits.history.length > 0 && (
+        <ul className="mt-4 flex flex-col gap-1 text-sm" aria-label="Credit history">
+          {credits.history.map((t) => (
+            <li key={t.id} data-testid="credit-entry" data-type={t.type} data-reason={t.reason}>
+              {formatDate(t.effectiveAt)} · {t.type === 'credit' ? '+' : '−'}
+              {formatPrice(t.amount, t.currency)} · {describeEntry(t.reason)}
+              {t.grantName ? ` (${t.grantName})` : ''}
+            </li>
+          ))}
+        </ul>
+      )}
+    </Card>
+  );
+}
+
+function describeEntry(reason: string): string {
+  const labels: Record<string, string> = {
+    credits_granted: 'granted',
+    credits_applied: 'applied to an invoice',
+    credits_expired: 'expired',
+    credits_voided: 'voided',
+    credits_application_invoice_voided: 'returned from a voided invoice',
+  };
+  return labels[reason] ?? reason.replaceAll('_', ' ');
+}
+
+function describeStatus(status: string, paidAccess: boolean): string {
   const labels: Record<string, string> = {
     trialing: 'Trial',
     active: 'Active',
@@ -108,12 +192,17 @@ function describeStatus(state: BillingState): string {
     incomplete: 'Waiting for payment',
     incomplete_expired: 'Checkout expired',
   };
-  const label = labels[state.status] ?? state.status;
-  return state.paidAccess ? label : `${label} (free tier features)`;
+  const label = labels[status] ?? status;
+  return paidAccess ? label : `${label} (free tier features)`;
 }
 
 function featureName(feature: string): string {
-  const names: Record<string, string> = { documents: 'Documents', seats: 'Members', audit_export: 'Audit log export' };
+  const names: Record<string, string> = {
+    documents: 'Documents',
+    seats: 'Members',
+    audit_export: 'Audit log export',
+    priority_support: 'Priority support',
+  };
   return names[feature] ?? feature.replaceAll('_', ' ');
 }
 
