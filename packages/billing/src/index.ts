@@ -7,6 +7,8 @@ export { catalog } from './catalog/bundled';
 export type { Catalog, CatalogPlan } from './catalog/schema';
 export { checkoutUrl, portalUrl } from './owner-actions';
 export {
+  AddOnNeedsPlanError,
+  AlreadySubscribedError,
   CatalogNotSyncedError,
   checkoutForOwner,
   openPortal,

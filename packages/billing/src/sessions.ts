@@ -35,6 +35,22 @@ export class UnknownPlanError extends Error {
   }
 }
 
+/** An add-on goes beside a live base plan; buying one alone is refused. */
+export class AddOnNeedsPlanError extends Error {
+  constructor(addOn: string) {
+    super(`the add-on "${addOn}" needs a paid plan first`);
+    this.name = 'AddOnNeedsPlanError';
+  }
+}
+
+/** The tenant already has a live subscription to this price (a base plan changes in the Portal). */
+export class AlreadySubscribedError extends Error {
+  constructor(plan: string) {
+    super(`the tenant already has "${plan}"`);
+    this.name = 'AlreadySubscribedError';
+  }
+}
+
 /** Asks the database whether the caller owns the current tenant; returns its customer, if any. */
 export async function ownerGate(db: TenantDb): Promise<{ tenantId: string; customerId: string | null; tenantName: string }> {
   const result = await db.execute(
@@ -82,6 +98,16 @@ export async function checkoutForOwner(
   const plan = catalog.plans.find((p) => p.key === input.plan);
   if (!plan) throw new UnknownPlanError(input.plan);
   const gate = await customerFor(db, context, deps);
+  // What the customer holds, asked of Stripe itself: the local rows may still wait for a webhook.
+  const live = new Set<string | null>();
+  for await (const sub of deps.stripe.subscriptions.list({ customer: gate.customerId, limit: 100 })) {
+    if (!['trialing', 'active', 'past_due'].includes(sub.status)) continue;
+    for (const item of sub.items.data) live.add(item.price.lookup_key ?? null);
+  }
+  if (live.has(plan.price.lookupKey)) throw new AlreadySubscribedError(plan.key);
+  const basePrices = catalog.plans.filter((p) => p.kind === 'base').map((p) => p.price.lookupKey);
+  if (plan.kind === 'base' && basePrices.some((key) => live.has(key))) throw new AlreadySubscribedError(plan.key);
+  if (plan.kind === 'addon' && !basePrices.some((key) => live.has(key))) throw new AddOnNeedsPlanError(plan.key);
   const members = await db.execute(sql`select count(*)::int as n from public.memberships where tenant_id = ${gate.tenantId}`);
   const seats = (members.rows[0] as { n: number } | undefined)?.n ?? 1;
   const prices = await deps.stripe.prices.list({ lookup_keys: [plan.price.lookupKey], active: true, limit: 1 });

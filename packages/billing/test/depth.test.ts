@@ -1,8 +1,10 @@
+import { PermissionDeniedError } from '@bulkhead/tenancy';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createTenant, type TestSession } from '../../tenancy/test/helpers/index';
+import { addMember, createTenant, type TestSession } from '../../tenancy/test/helpers/index';
 import { sendOutbox } from '../src/outbox/send';
 import { reconcile } from '../src/reconcile/run';
-import { type BillingWorld, customerOfTenant, featureAs, openWorld, subscribe } from './world';
+import { AddOnNeedsPlanError, AlreadySubscribedError, startCheckout } from '../src/sessions';
+import { type BillingWorld, contextOf, customerOfTenant, featureAs, openWorld, subscribe } from './world';
 
 /**
  * Billing depth: several subscriptions per tenant (an annual base plan, a monthly add-on, a usage
@@ -118,6 +120,30 @@ describe('several subscriptions per tenant', () => {
     expect(await featureAs(world, tenant.owner, tenant.id, 'priority_support')).toEqual({ enabled: false, lim: null });
     expect(await featureAs(world, tenant.owner, tenant.id, 'seats')).toEqual({ enabled: true, lim: 50 });
     expect(await featureAs(world, tenant.owner, tenant.id, 'audit_export')).toEqual({ enabled: true, lim: null });
+  });
+});
+
+describe('adding an add-on', () => {
+  const checkout = (session: TestSession, plan: string) =>
+    startCheckout(
+      contextOf(session),
+      { plan, returnUrl: 'http://app.test/billing' },
+      { stripe: world.stripe, billingPool: world.billingPool, tenantOptions: { pool: world.kit.appServer } },
+    );
+
+  it('goes beside a live base plan, once, and only the owner starts it', async () => {
+    const tenant = await createTenant(world.kit, 'Add-on rules');
+    const member = await addMember(world.kit, tenant.owner, 'member');
+    await expect(checkout(tenant.owner, 'team_pack')).rejects.toBeInstanceOf(AddOnNeedsPlanError);
+    await subscribe(world, tenant.owner, 'pro_annual');
+    await world.flush();
+    await expect(checkout(tenant.owner, 'pro')).rejects.toBeInstanceOf(AlreadySubscribedError);
+    await expect(checkout(member, 'team_pack')).rejects.toBeInstanceOf(PermissionDeniedError);
+    // Positive control: the owner gets a Checkout page for it.
+    expect(await checkout(tenant.owner, 'team_pack')).toMatch(/\/c\/pay\//);
+    await subscribe(world, tenant.owner, 'team_pack');
+    await world.flush();
+    await expect(checkout(tenant.owner, 'team_pack')).rejects.toBeInstanceOf(AlreadySubscribedError);
   });
 });
 

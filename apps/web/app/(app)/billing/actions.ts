@@ -1,6 +1,13 @@
 'use server';
 
-import { CatalogNotSyncedError, catalog, checkoutUrl, portalUrl } from '@bulkhead/billing';
+import {
+  AddOnNeedsPlanError,
+  AlreadySubscribedError,
+  CatalogNotSyncedError,
+  catalog,
+  checkoutUrl,
+  portalUrl,
+} from '@bulkhead/billing';
 import { tenantAction } from '@bulkhead/tenancy/next';
 import { ActionRefusedError, type ActionResult } from '@bulkhead/tenancy/server';
 import { headers } from 'next/headers';
@@ -30,6 +37,9 @@ const startCheckout = tenantAction({
         console.error(`[billing] ${error.message}`);
         throw new ActionRefusedError('Plans are not set up on Stripe yet. Please try again later.');
       }
+      if (error instanceof AddOnNeedsPlanError) throw new ActionRefusedError('Choose a plan first; add-ons go beside it.');
+      if (error instanceof AlreadySubscribedError)
+        throw new ActionRefusedError('You already have this. Change your plan in Manage billing.');
       throw error;
     }
   },
