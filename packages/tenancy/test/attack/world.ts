@@ -495,13 +495,16 @@ class WorldBuilder {
       }
     }
     // A live user with an invitation to a tenant they are not in: accept_invitation's positive control.
-    if (!this.invitations.some((i) => this.users.some((u) => u.user.email === i.email && this.liveSession(u)))) {
-      for (const user of this.users) {
-        const target = this.tenants.find((t) => !user.everIn.has(t.index));
-        if (target && this.liveSession(user)) {
-          await this.act({ kind: 'invite', user: user.index, tenant: target.index }, user, target);
-          break;
-        }
+    // A tenant may refuse (its plan's seat limit counts pending invitations), so keep trying other
+    // users and tenants until one invitation stands.
+    const invitedLiveUser = () =>
+      this.invitations.some((i) => this.users.some((u) => u.user.email === i.email && this.liveSession(u)));
+    invite: for (const user of this.users) {
+      if (invitedLiveUser()) break;
+      if (!this.liveSession(user)) continue;
+      for (const target of this.tenants.filter((t) => !user.everIn.has(t.index))) {
+        await this.act({ kind: 'invite', user: user.index, tenant: target.index }, user, target);
+        if (invitedLiveUser()) break invite;
       }
     }
     // A live token whose user_metadata names a tenant its user does not belong to.
