@@ -28,6 +28,13 @@ const allowEntry = z
   })
   .strict();
 
+const crossTenantRole = z
+  .object({
+    role: z.string().min(1),
+    justification: z.string().trim().min(20, 'write down why this role may act for every tenant (at least 20 characters)'),
+  })
+  .strict();
+
 const tenantTable = z
   .object({
     table: qualifiedName,
@@ -83,6 +90,14 @@ export const configSchema = z
         '_supavisor',
         'information_schema',
       ]),
+    /**
+     * Kit roles that act for every tenant by design (e.g. the billing webhook login). A permissive
+     * policy only for such roles is not tenant-scoped, and that is its purpose: BH005 reports it as
+     * allowed with the role's justification instead of needing one allow-list entry per policy.
+     * Only policies for these roles alone qualify; a policy that also names `authenticated` is
+     * still a finding.
+     */
+    crossTenantRoles: z.array(crossTenantRole).default([]),
     /** The login migrations run as (owner of what they create unless they SET ROLE). */
     migrationRole: z.string().min(1).default('postgres'),
     allow: z.array(allowEntry).default([]),

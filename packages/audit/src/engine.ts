@@ -60,6 +60,8 @@ interface Context {
   config: AuditConfig;
   out: Collector;
   bypasses(role: string): boolean;
+  /** BH005 findings on policies only for cross-tenant roles: policy object → justification. */
+  crossTenant: Map<string, string>;
 }
 
 function isTableKind(relation: Relation): boolean {
@@ -149,6 +151,13 @@ function checkTenantTable(ctx: Context, relation: Relation): void {
     const exprs = expressions(policy);
     const scope = `Policy ${policy.name} on ${object} (${policy.command}, to ${policy.roles.join(', ')})`;
     if (!exprs.some((e) => callsHelper(e.ast))) {
+      const crossTenant = ctx.config.crossTenantRoles.filter((c) => policy.roles.includes(c.role));
+      if (crossTenant.length > 0 && crossTenant.length === policy.roles.length) {
+        ctx.crossTenant.set(
+          pObject,
+          crossTenant.map((c) => `${c.role} acts for every tenant by design: ${c.justification}`).join(' '),
+        );
+      }
       out.add(
         'BH005',
         pObject,
@@ -416,6 +425,7 @@ export function runChecks(catalog: Catalog, config: AuditConfig): AuditResult {
       const r = catalog.roles.get(role);
       return !!r && (r.superuser || r.bypassrls);
     },
+    crossTenant: new Map(),
   };
 
   for (const note of catalog.notes) {
@@ -443,10 +453,19 @@ export function runChecks(catalog: Catalog, config: AuditConfig): AuditResult {
     }
   }
 
+  for (const { role } of config.crossTenantRoles) {
+    if (!catalog.roles.has(role)) out.add('BH020', role, `crossTenantRoles lists ${role}, which does not exist.`);
+  }
+
   const findings: Finding[] = [];
   const suppressed: SuppressedFinding[] = [];
   const used = new Set<number>();
   for (const finding of out.findings) {
+    const crossTenant = finding.id === 'BH005' ? ctx.crossTenant.get(finding.object) : undefined;
+    if (crossTenant) {
+      suppressed.push({ ...finding, justification: crossTenant });
+      continue;
+    }
     const index = config.allow.findIndex(
       (entry) => resolveCheck(entry.check)?.id === finding.id && entry.object === finding.object,
     );

@@ -110,6 +110,36 @@ describe('static mode', () => {
     expect(bh005(gated)).toEqual([]);
   });
 
+  it('allows a policy for a declared cross-tenant role alone, with that role’s justification', async () => {
+    const sources = [
+      {
+        file: '1.sql',
+        sql: `create role sync_login nologin;
+          ${table}grant select on public.documents to authenticated, sync_login;
+          create policy documents_select_as_sync on public.documents for select to sync_login using (true);
+          create policy documents_select_mixed on public.documents for select to sync_login, authenticated using (id is not null);`,
+      },
+    ];
+    const justification = 'The sync login reads every tenant by design, never through the Data API.';
+    const config = { ...defaultConfig, crossTenantRoles: [{ role: 'sync_login', justification }] };
+    const result = await auditSources(sources, config);
+    // Alone, the role's policy is allowed and says why; shared with authenticated, it is still a finding.
+    expect(result.suppressed.filter((f) => f.id === 'BH005')).toEqual([
+      expect.objectContaining({
+        object: 'public.documents.documents_select_as_sync',
+        justification: expect.stringContaining(justification),
+      }),
+    ]);
+    expect(result.findings.filter((f) => f.id === 'BH005').map((f) => f.object)).toEqual([
+      'public.documents.documents_select_mixed',
+    ]);
+    // Without the declaration, both are findings; a declared role that does not exist is stale config.
+    const undeclared = await auditSources(sources, defaultConfig);
+    expect(undeclared.findings.filter((f) => f.id === 'BH005')).toHaveLength(2);
+    const stale = await auditSources(sources, { ...config, crossTenantRoles: [{ role: 'no_such_role', justification }] });
+    expect(stale.findings).toContainEqual(expect.objectContaining({ id: 'BH020', object: 'no_such_role' }));
+  });
+
   it('reports a syntax error with its line', async () => {
     const result = await auditSources([{ file: 'bad.sql', sql: 'select 1;\n\ncreate tabel x ();' }], defaultConfig);
     expect(result.findings).toEqual([
