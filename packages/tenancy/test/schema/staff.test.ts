@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
   type AccessTokenClaims,
   attempt,
+  createTenant,
   createTwoTenants,
   INSUFFICIENT_PRIVILEGE,
   TenancyTestKit,
@@ -95,6 +96,35 @@ describe('staff functions', () => {
     expect(tenant.slug).toBe(world.b.slug);
     expect(tenant.members.map((m) => m.email)).toContain(world.b.owner.user.email);
     expect(await auditCount(world.b.id, 'staff.viewed_tenant', aal2.session.user.id)).toBe(1);
+  });
+
+  it('shows every live subscription as the plan, base plan first, and the base plan’s seats', async () => {
+    const staff = await createStaff(kit, { aal: 'aal2' });
+    const { id: tenant, slug } = await createTenant(kit, 'Staff list plans');
+    const subscription = async (id: string, status: string, plan: string, created: string, seats: number) => {
+      await kit.adminQuery(
+        `insert into public.billing_subscriptions
+           (tenant_id, stripe_subscription_id, stripe_customer_id, status, plan_lookup_key, livemode, stripe_created)
+         values ($1, $2, 'cus_staff_list', $3, $4, false, $5)`,
+        [tenant, id, status, plan, created],
+      );
+      await kit.adminQuery(
+        `insert into public.billing_subscription_items
+           (tenant_id, stripe_item_id, stripe_subscription_id, stripe_price_id, price_lookup_key, quantity)
+         values ($1, $2, $3, 'price_x', $4, $5)`,
+        [tenant, `si_${id}`, id, plan, seats],
+      );
+    };
+    const planOf = async () => {
+      const listed = await call(staff.claims, 'select plan, seats from public.staff_tenants($1, 10, 0)', [slug]);
+      if (!listed.ok) throw new Error(listed.message);
+      return listed.rows[0];
+    };
+    expect(await planOf()).toEqual({ plan: null, seats: null }); // nothing live: the free tier
+    await subscription('sub_staff_old', 'canceled', 'starter_monthly', '2026-01-01', 3);
+    await subscription('sub_staff_base', 'active', 'pro_monthly', '2026-02-01', 7);
+    await subscription('sub_staff_addon', 'active', 'team_pack_monthly', '2026-03-01', 1);
+    expect(await planOf()).toEqual({ plan: 'pro_monthly + team_pack_monthly', seats: 7 });
   });
 
   it('search and paginate the tenant list', async () => {
