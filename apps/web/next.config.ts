@@ -2,7 +2,7 @@ import type { NextConfig } from 'next';
 
 const config: NextConfig = {
   // Workspace packages ship TypeScript source; Next compiles them with the app.
-  transpilePackages: ['@bulkhead/tenancy', '@bulkhead/billing'],
+  transpilePackages: ['@bulkhead/tenancy', '@bulkhead/billing', '@bulkhead/ui'],
   typedRoutes: true,
   poweredByHeader: false,
 };

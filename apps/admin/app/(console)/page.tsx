@@ -1,7 +1,7 @@
+import { Card, EmptyState } from '@bulkhead/ui';
 import { sql } from 'drizzle-orm';
 import type { Metadata, Route } from 'next';
 import Link from 'next/link';
-import { Card, EmptyState } from '@/components/ui';
 import { day } from '@/lib/format';
 import { asStaff, requireStaff } from '@/lib/staff';
 

@@ -1,5 +1,5 @@
+import { Card } from '@bulkhead/ui';
 import type { Metadata } from 'next';
-import { Card } from '@/components/ui';
 import { refreshClaims, signOut } from '../auth-actions';
 
 export const metadata: Metadata = { title: 'Not available' };

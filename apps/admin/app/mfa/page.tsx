@@ -1,7 +1,7 @@
 import { createSupabaseServerClient, getVerifiedClaims } from '@bulkhead/tenancy/next';
+import { Card } from '@bulkhead/ui';
 import type { Metadata } from 'next';
 import { redirect } from 'next/navigation';
-import { Card } from '@/components/ui';
 import { signOut } from '../auth-actions';
 import { EnrolForm, VerifyForm } from './mfa-forms';
 

@@ -1,5 +1,5 @@
+import { Card } from '@bulkhead/ui';
 import type { Metadata } from 'next';
-import { Card } from '@/components/ui';
 import { SignInForm } from './sign-in-form';
 
 export const metadata: Metadata = { title: 'Sign in' };

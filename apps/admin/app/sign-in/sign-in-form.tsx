@@ -1,7 +1,7 @@
 'use client';
 
+import { Button, Field, FormMessage } from '@bulkhead/ui';
 import { useActionState } from 'react';
-import { Button, Field, FormMessage } from '@/components/ui';
 import { signIn } from '../auth-actions';
 
 export function SignInForm() {

@@ -1,6 +1,6 @@
 'use client';
 
-import { Button, Card } from '@/components/ui';
+import { Button, Card } from '@bulkhead/ui';
 
 /** An unexpected failure while rendering a dashboard page: nothing was changed; offer a retry. */
 export default function DashboardError({ error, reset }: { error: Error & { digest?: string }; reset: () => void }) {

@@ -1,8 +1,8 @@
 'use client';
 
+import { Button, Field, FormMessage } from '@bulkhead/ui';
 import Link from 'next/link';
 import { useActionState } from 'react';
-import { Button, Field, FormMessage } from '@/components/ui';
 import type { AuthFormState } from './actions';
 
 export function AuthForm({

@@ -1,7 +1,7 @@
 'use client';
 
+import { Button, Field, FormMessage } from '@bulkhead/ui';
 import { useActionState, useState } from 'react';
-import { Button, Field, FormMessage } from '@/components/ui';
 import { createWorkspace } from './actions';
 
 function slugify(name: string): string {

@@ -1,5 +1,5 @@
+import { Card } from '@bulkhead/ui';
 import type { Metadata } from 'next';
-import { Card } from '@/components/ui';
 import { requireClaims } from '@/lib/context';
 import { CreateWorkspaceForm } from './create-workspace-form';
 

@@ -1,6 +1,6 @@
+import { Card } from '@bulkhead/ui';
 import type { Metadata } from 'next';
 import { signOut } from '@/app/(auth)/actions';
-import { Card } from '@/components/ui';
 import { requireClaims } from '@/lib/context';
 
 export const metadata: Metadata = { title: 'Workspace suspended' };

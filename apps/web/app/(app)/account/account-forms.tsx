@@ -1,7 +1,7 @@
 'use client';
 
+import { Button, Field, FormMessage } from '@bulkhead/ui';
 import { useActionState, useEffect, useRef } from 'react';
-import { Button, Field, FormMessage } from '@/components/ui';
 import { changePassword, endSession } from './actions';
 
 export function ChangePasswordForm() {

@@ -1,7 +1,7 @@
+import { Button, Card } from '@bulkhead/ui';
 import { sql } from 'drizzle-orm';
 import type { Metadata } from 'next';
 import { signOut } from '@/app/(auth)/actions';
-import { Button, Card } from '@/components/ui';
 import { loadForUser } from '@/lib/context';
 import { ChangePasswordForm, EndSessionButton } from './account-forms';
 

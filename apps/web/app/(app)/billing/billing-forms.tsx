@@ -1,7 +1,7 @@
 'use client';
 
+import { Button, FormMessage } from '@bulkhead/ui';
 import { useActionState } from 'react';
-import { Button, FormMessage } from '@/components/ui';
 import { manage, upgrade } from './actions';
 
 /** One button per plan: starts Stripe Checkout for it (owners only; the server checks again). */

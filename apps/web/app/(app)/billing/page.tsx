@@ -1,7 +1,7 @@
 import { type CreditsState, readBillingState } from '@bulkhead/billing';
 import { can } from '@bulkhead/tenancy';
+import { Card } from '@bulkhead/ui';
 import type { Metadata } from 'next';
-import { Card } from '@/components/ui';
 import { loadForTenant } from '@/lib/context';
 import { ManageForm, UpgradeForm } from './billing-forms';
 

@@ -1,8 +1,8 @@
 'use client';
 
+import { Button, Field, FormMessage } from '@bulkhead/ui';
 import { useRouter } from 'next/navigation';
 import { useActionState, useEffect, useRef } from 'react';
-import { Button, Field, FormMessage } from '@/components/ui';
 import { createDocument } from './actions';
 
 export function CreateDocumentForm() {

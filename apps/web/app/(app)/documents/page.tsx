@@ -1,7 +1,7 @@
 import { can } from '@bulkhead/tenancy';
+import { Card, EmptyState } from '@bulkhead/ui';
 import type { Metadata, Route } from 'next';
 import Link from 'next/link';
-import { Card, EmptyState } from '@/components/ui';
 import { loadForTenant } from '@/lib/context';
 import { CreateDocumentForm } from './create-document-form';
 import { listDocuments, PAGE_SIZE } from './queries';

@@ -1,7 +1,7 @@
 'use client';
 
+import { Button, Field, FormMessage } from '@bulkhead/ui';
 import { useActionState, useEffect, useRef, useState } from 'react';
-import { Button, Field, FormMessage } from '@/components/ui';
 import { changeMemberRole, inviteMember, leaveWorkspace, removeMember, revokeInvitation } from './actions';
 
 const roles = ['owner', 'admin', 'member', 'viewer'] as const;

@@ -1,8 +1,8 @@
 import { can } from '@bulkhead/tenancy';
 import { schema } from '@bulkhead/tenancy/server';
+import { Card } from '@bulkhead/ui';
 import { and, asc, eq, gt, isNull, sql } from 'drizzle-orm';
 import type { Metadata } from 'next';
-import { Card } from '@/components/ui';
 import { loadForTenant } from '@/lib/context';
 import { InvitationList, InviteForm, LeaveButton, MemberRow } from './member-forms';
 

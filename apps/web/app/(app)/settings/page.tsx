@@ -1,9 +1,9 @@
 import { can } from '@bulkhead/tenancy';
 import { schema } from '@bulkhead/tenancy/server';
+import { Card } from '@bulkhead/ui';
 import { eq } from 'drizzle-orm';
 import type { Metadata } from 'next';
 import { notFound } from 'next/navigation';
-import { Card } from '@/components/ui';
 import { loadForTenant } from '@/lib/context';
 import { WorkspaceSettingsForm } from './workspace-settings-form';
 

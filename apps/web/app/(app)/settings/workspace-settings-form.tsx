@@ -1,7 +1,7 @@
 'use client';
 
+import { Button, Field, FormMessage } from '@bulkhead/ui';
 import { useActionState } from 'react';
-import { Button, Field, FormMessage } from '@/components/ui';
 import { updateWorkspace } from './actions';
 
 export function WorkspaceSettingsForm({ name, slug }: { name: string; slug: string }) {

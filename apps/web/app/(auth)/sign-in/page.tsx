@@ -1,5 +1,5 @@
+import { Card } from '@bulkhead/ui';
 import type { Metadata } from 'next';
-import { Card } from '@/components/ui';
 import { safeNext } from '@/lib/safe-next';
 import { signIn } from '../actions';
 import { AuthForm } from '../auth-form';

@@ -1,7 +1,7 @@
 'use client';
 
+import { Button, FormMessage } from '@bulkhead/ui';
 import { useActionState } from 'react';
-import { Button, FormMessage } from '@/components/ui';
 import { acceptInvitation } from './actions';
 
 export function AcceptInvitationForm({ token }: { token: string }) {

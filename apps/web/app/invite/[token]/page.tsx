@@ -1,7 +1,7 @@
 import { getVerifiedClaims } from '@bulkhead/tenancy/next';
+import { Card } from '@bulkhead/ui';
 import type { Metadata, Route } from 'next';
 import Link from 'next/link';
-import { Card } from '@/components/ui';
 import { AcceptInvitationForm } from './accept-invitation-form';
 
 export const metadata: Metadata = { title: 'Invitation' };

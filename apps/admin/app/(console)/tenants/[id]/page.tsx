@@ -1,9 +1,9 @@
+import { Card, EmptyState } from '@bulkhead/ui';
 import { sql } from 'drizzle-orm';
 import type { Metadata, Route } from 'next';
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { z } from 'zod';
-import { Card, EmptyState } from '@/components/ui';
 import { clock, day, minute } from '@/lib/format';
 import { asStaff, requireStaff } from '@/lib/staff';
 import { endGrant, endUserSessions } from '../../actions';

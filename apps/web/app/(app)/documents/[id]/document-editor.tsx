@@ -1,8 +1,8 @@
 'use client';
 
+import { Button, Field, FormMessage } from '@bulkhead/ui';
 import { useRouter } from 'next/navigation';
 import { useActionState, useEffect, useState } from 'react';
-import { Button, Field, FormMessage } from '@/components/ui';
 import { deleteDocument, updateDocument } from '../actions';
 
 export function DocumentEditor(props: { id: string; title: string; body: string; version: string; canDelete: boolean }) {

@@ -1,9 +1,9 @@
 import { can } from '@bulkhead/tenancy';
+import { Card } from '@bulkhead/ui';
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { z } from 'zod';
-import { Card } from '@/components/ui';
 import { loadForTenant } from '@/lib/context';
 import { getDocument } from '../queries';
 import { DocumentEditor } from './document-editor';

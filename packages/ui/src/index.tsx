@@ -1,6 +1,6 @@
 import type { ComponentProps, ReactNode } from 'react';
 
-/** Small shared building blocks: one look for every form and card in the dashboard. */
+/** Small building blocks shared by the tenant dashboard and the staff console: one look for every form and card. */
 
 export function Card({ title, children, actions }: { title?: ReactNode; children: ReactNode; actions?: ReactNode }) {
   return (
@@ -43,7 +43,8 @@ export function Field({
   hint,
   ...input
 }: ComponentProps<'input'> & { label: string; name: string; errors?: string[]; hint?: string }) {
-  const id = `field-${name}`;
+  // Two forms on one page may share a field name; an explicit id keeps their labels apart.
+  const id = input.id ?? `field-${name}`;
   const describedBy = errors?.length ? `${id}-error` : hint ? `${id}-hint` : undefined;
   return (
     <div className="flex flex-col gap-1">
