@@ -17,6 +17,24 @@ function cookieOptions(env: ReturnType<typeof tenancyEnv>) {
   return env.AUTH_COOKIE_DOMAIN ? { domain: env.AUTH_COOKIE_DOMAIN } : undefined;
 }
 
+interface CookieToSet {
+  name: string;
+  value: string;
+  options?: { domain?: string };
+}
+
+/**
+ * With a cookie domain, @supabase/ssr writes some cookies twice under one name: with the domain,
+ * and host-only (to clear a copy from before the domain was set). Next keeps one cookie per name,
+ * the last written, so the shared cookie's update or deletion was lost: sign-out left the domain
+ * cookie behind. Keep one entry per name, the one for the domain when there is one.
+ */
+export function onePerName<T extends CookieToSet>(toSet: T[]): T[] {
+  const byName = new Map<string, T>();
+  for (const cookie of toSet) if (!byName.has(cookie.name) || cookie.options?.domain) byName.set(cookie.name, cookie);
+  return [...byName.values()];
+}
+
 /** For Server Components, Server Actions and Route Handlers. */
 export async function createSupabaseServerClient() {
   // cookies() first: it marks the route as rendered per request before anything else runs.
@@ -28,7 +46,7 @@ export async function createSupabaseServerClient() {
       getAll: () => cookieStore.getAll(),
       setAll: (toSet) => {
         try {
-          for (const { name, value, options } of toSet) cookieStore.set(name, value, options);
+          for (const { name, value, options } of onePerName(toSet)) cookieStore.set(name, value, options);
         } catch {
           // Server Components cannot set cookies; the proxy refreshes the session before
           // rendering, so nothing is lost here.
@@ -48,7 +66,8 @@ export function createSupabaseProxyClient(request: NextRequest, response: { curr
     cookieOptions: cookieOptions(env),
     cookies: {
       getAll: () => request.cookies.getAll(),
-      setAll: (toSet, headers) => {
+      setAll: (all, headers) => {
+        const toSet = onePerName(all);
         for (const { name, value } of toSet) request.cookies.set(name, value);
         response.current = next();
         for (const { name, value, options } of toSet) response.current.cookies.set(name, value, options);
