@@ -90,10 +90,20 @@ describe('generated attack suite (kit schema)', () => {
     const victim = report.world.tenants[0];
     const token = staff.find((t) => t.user.label === 'staff-aal1-live-grant');
     if (!victim || !token) throw new Error('world without a victim or staff token');
-    const seen = await kit.as(
+    // The read's marker set by hand, without the audited read: nothing, even with the live grant.
+    const unaudited = await kit.as(
       { ...token.claims, aal: 'aal2' },
       async (c) => {
         await c.query(`select set_config('bulkhead.staff_read_tenant', $1, true)`, [victim.id]);
+        return (await c.query('select 1 from public.documents where tenant_id = $1', [victim.id])).rowCount;
+      },
+      { rollback: true },
+    );
+    expect(unaudited).toBe(0);
+    const seen = await kit.as(
+      { ...token.claims, aal: 'aal2' },
+      async (c) => {
+        await c.query(`select private.staff_begin_read($1, 'attack suite control')`, [victim.id]);
         const read = await c.query<{ tenant_id: string }>('select tenant_id from public.documents');
         const updated = await c.query('update public.documents set title = title where tenant_id = $1', [victim.id]);
         const deleted = await c.query('delete from public.documents where tenant_id = $1', [victim.id]);

@@ -46,6 +46,8 @@ export const NOT_TENANT_SCOPED: Record<string, string> = {
     'Break-glass grants of staff on tenants (granted_tenant_id): authenticated holds no privilege on it; only staff functions at aal2 write it.',
   'private.tenant_suspensions':
     'Ids of suspended tenants, read only by tenancy_owner for the helpers; authenticated holds no privilege on it.',
+  'private.staff_read_marks':
+    'Which transaction logged which staff read (read_tenant_id): authenticated holds no privilege on it; only staff_begin_read() writes it.',
 };
 
 /**

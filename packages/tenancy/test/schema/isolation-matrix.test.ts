@@ -428,15 +428,18 @@ beforeAll(async () => {
       run: (fn) => kit.withoutRole(world.a.member.claims, fn, { rollback: true }),
     },
   ];
-  // Staff, each asking to read B the way an audited staff read does (the marker), so that only the
-  // grant and the assurance level can be what denies. Only the last one may read B's documents.
+  // Staff, each asking to read B the way an audited staff read does, so that only the grant and
+  // the assurance level can be what denies: at aal2 through private.staff_begin_read() (which
+  // logs the read), at aal1 (where that refuses) by setting its marker directly. Only the last one
+  // may read B's documents.
   const staffReadingB = async (aal: 'aal1' | 'aal2', state: 'none' | 'live' | 'expired' | 'ended') => {
     const { claims } = await createStaff(kit, { aal, grant: { tenantId: world.b.id, state } });
     return <T>(fn: (c: pg.ClientBase) => Promise<T>) =>
       kit.as(
         claims,
         async (c) => {
-          await c.query('select set_config($1, $2, true)', [READ_MARKER, world.b.id]);
+          if (aal === 'aal2') await c.query(`select private.staff_begin_read($1, 'isolation matrix')`, [world.b.id]);
+          else await c.query('select set_config($1, $2, true)', [READ_MARKER, world.b.id]);
           return fn(c);
         },
         { rollback: true },

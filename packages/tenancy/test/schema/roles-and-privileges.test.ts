@@ -369,7 +369,6 @@ describe('functions', () => {
       'private.has_feature(uuid,text)',
       'private.readable_tenant_ids()',
       'private.require_staff()',
-      'private.staff_audit(uuid,text,text,uuid,jsonb)',
       'private.staff_begin_read(uuid,text)',
       'private.staff_user_id()',
     ]);
