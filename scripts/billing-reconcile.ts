@@ -18,7 +18,8 @@ Promise.resolve()
   .then(() => reconcileFromEnv({ dryRun: args.includes('--dry-run') }))
   .then((report) => {
     console.log(formatReport(report));
-    if (report.eventsFailed.length > 0 || (report.outbox?.failed ?? 0) > 0) process.exitCode = 1;
+    if (report.eventsFailed.length > 0 || report.tenantsFailed.length > 0 || (report.outbox?.failed ?? 0) > 0)
+      process.exitCode = 1;
   })
   .catch((error: unknown) => {
     console.error(error instanceof Error ? error.message : error);

@@ -44,9 +44,10 @@ export async function asStaff<T>(claims: StaffClaims, fn: (query: Query) => Prom
     );
   } catch (error) {
     if (error instanceof SessionEndedError) redirect('/sign-in?reason=session_ended');
-    const code = (error as { code?: string }).code;
-    if (code === '42501') redirect('/denied?reason=refused');
-    if (code === '22023') throw new StaffRefusedError((error as Error).message);
+    // Drizzle wraps the driver's error; the Postgres code and message are on its cause.
+    const pgError = ((error as { cause?: unknown }).cause ?? error) as { code?: string; message?: string };
+    if (pgError.code === '42501') redirect('/denied?reason=refused');
+    if (pgError.code === '22023') throw new StaffRefusedError(pgError.message ?? 'The request was refused.');
     throw error;
   }
 }

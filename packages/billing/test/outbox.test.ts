@@ -58,6 +58,14 @@ describe('usage', () => {
     ]);
     await sendOutbox(deps());
     expect(await meterCount(customer)).toBe(3);
+
+    // A document id that comes back (members choose ids) is a new event, not a repeat of the old one.
+    const id = '00000000-0000-4000-8000-0000000000ff';
+    await world.kit.rpc(tenant.owner, `insert into public.documents (id, title) values ($1, 'again')`, [id]);
+    await world.kit.rpc(tenant.owner, 'delete from public.documents where id = $1', [id]);
+    await world.kit.rpc(tenant.owner, `insert into public.documents (id, title) values ($1, 'again')`, [id]);
+    expect((await sendOutbox(deps())).failed).toBe(0);
+    expect(await meterCount(customer)).toBe(5);
   });
 
   it('a failed send is retried later with backoff, and then succeeds', async () => {

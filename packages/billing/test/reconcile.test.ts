@@ -250,3 +250,29 @@ describe('chaos', () => {
     }
   }, 300_000);
 });
+
+describe('a tenant Stripe refuses', () => {
+  it('is reported as failed while the other tenants are still repaired', async () => {
+    const broken = await createTenant(world.kit, 'Gone customer');
+    const healthy = await createTenant(world.kit, 'Healthy');
+    await subscribe(world, healthy.owner);
+    await world.flush();
+    // A customer Stripe no longer knows (deleted in the Dashboard, or another account's).
+    await world.kit.adminQuery(
+      `insert into public.billing_customers (tenant_id, stripe_customer_id, livemode) values ($1, 'cus_gone_for_reconcile', false)`,
+      [broken.id],
+    );
+    await world.kit.adminQuery(`update public.billing_subscriptions set status = 'past_due' where tenant_id = $1`, [healthy.id]);
+    try {
+      const run = await reconcile(deps());
+      expect(run.tenantsFailed).toEqual([expect.stringContaining(`${broken.id} (cus_gone_for_reconcile)`)]);
+      expect(run.drift.find((d) => d.tenantId === healthy.id)?.repaired).toBe(true);
+      const [row] = await world.kit.adminQuery('select status::text from public.billing_subscriptions where tenant_id = $1', [
+        healthy.id,
+      ]);
+      expect(row?.status).toBe('active');
+    } finally {
+      await world.kit.adminQuery('delete from public.billing_customers where tenant_id = $1', [broken.id]);
+    }
+  });
+});

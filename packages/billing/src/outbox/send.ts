@@ -7,8 +7,8 @@ import { inTransaction } from '../db';
 /**
  * The outbox sender: delivers seat and usage updates to Stripe, with retries.
  *
- *   usage  one Billing Meter event per created document, its id as the `identifier`: Stripe
- *          counts an identifier once, so a send that failed after Stripe accepted it is safe to
+ *   usage  one Billing Meter event per created document, with the identifier generated for its
+ *          outbox row: Stripe counts an identifier once, so a send that failed after Stripe accepted it is safe to
  *          repeat.
  *   seats  the tenant's member count, set as the quantity of its plan item (per-seat plans).
  *          Several pending rows for a tenant are settled by one recount.
@@ -125,6 +125,9 @@ async function sendUsage(client: pg.PoolClient, stripe: Stripe, row: OutboxRow):
 }
 
 async function sendSeats(client: pg.PoolClient, stripe: Stripe, row: OutboxRow): Promise<'sent' | 'skipped'> {
+  // Two senders recounting one tenant at once could reach Stripe in the wrong order (5 after 6);
+  // the lock, held until this batch commits, makes the later count the later update.
+  await client.query(`select pg_advisory_xact_lock(hashtextextended('bulkhead.billing.seats:' || $1::text, 0))`, [row.tenant_id]);
   const perSeat = catalog.plans.filter((p) => p.perSeat).map((p) => p.price.lookupKey);
   const { rows } = await client.query<{ stripe_item_id: string; quantity: number; members: number }>(
     `select i.stripe_item_id, i.quantity,

@@ -43,6 +43,8 @@ export interface ReconcileReport {
   eventsReplayed: number;
   eventsFailed: string[];
   tenantsChecked: number;
+  /** Tenants whose repair failed (e.g. Stripe refused a request): `tenant (customer): error`. */
+  tenantsFailed: string[];
   drift: TenantDrift[];
 }
 
@@ -56,6 +58,7 @@ export async function reconcile(deps: ReconcileDeps, options: { dryRun?: boolean
     eventsSeen: 0,
     eventsReplayed: 0,
     eventsFailed: [],
+    tenantsFailed: [],
     tenantsChecked: 0,
     drift: [],
   };
@@ -111,18 +114,15 @@ async function repairTenants(deps: ReconcileDeps, report: ReconcileReport): Prom
   );
   for (const customer of customers) {
     report.tenantsChecked++;
-    const result = await inTransaction(deps.pool, async (client) => {
-      const synced = await syncCustomer(client, deps.stripe, customer.stripe_customer_id, { write: !report.dryRun });
-      if (synced.differences.length > 0) {
-        await client.query(
-          `insert into public.billing_reconciliation_runs (tenant_id, run_id, dry_run, differences, repaired)
-           values ($1, $2, $3, $4::jsonb, $5)`,
-          [customer.tenant_id, report.runId, report.dryRun, JSON.stringify(synced.differences), !report.dryRun],
-        );
-      }
-      return synced;
+    // One tenant's failure (a Stripe error for its customer) must not leave every later tenant
+    // unrepaired: record it, go on, and let the command exit non-zero.
+    const result = await repairTenant(deps, report, customer).catch((error: unknown) => {
+      report.tenantsFailed.push(
+        `${customer.tenant_id} (${customer.stripe_customer_id}): ${error instanceof Error ? error.message : String(error)}`,
+      );
+      return undefined;
     });
-    if (result.differences.length > 0) {
+    if (result && result.differences.length > 0) {
       report.drift.push({
         tenantId: customer.tenant_id,
         customerId: customer.stripe_customer_id,
@@ -131,6 +131,20 @@ async function repairTenants(deps: ReconcileDeps, report: ReconcileReport): Prom
       });
     }
   }
+}
+
+function repairTenant(deps: ReconcileDeps, report: ReconcileReport, customer: { tenant_id: string; stripe_customer_id: string }) {
+  return inTransaction(deps.pool, async (client) => {
+    const synced = await syncCustomer(client, deps.stripe, customer.stripe_customer_id, { write: !report.dryRun });
+    if (synced.differences.length > 0) {
+      await client.query(
+        `insert into public.billing_reconciliation_runs (tenant_id, run_id, dry_run, differences, repaired)
+           values ($1, $2, $3, $4::jsonb, $5)`,
+        [customer.tenant_id, report.runId, report.dryRun, JSON.stringify(synced.differences), !report.dryRun],
+      );
+    }
+    return synced;
+  });
 }
 
 /** The report as lines for a terminal. */
@@ -144,7 +158,10 @@ export function formatReport(report: ReconcileReport): string {
       report.eventsFailed.length ? `, ${report.eventsFailed.length} failed` : ''
     }`,
     ...report.eventsFailed.map((e) => `  failed ${e}`),
-    `tenants: ${report.tenantsChecked} checked, ${report.drift.length} drifted`,
+    `tenants: ${report.tenantsChecked} checked, ${report.drift.length} drifted${
+      report.tenantsFailed.length ? `, ${report.tenantsFailed.length} failed` : ''
+    }`,
+    ...report.tenantsFailed.map((t) => `  failed ${t}`),
   ];
   for (const drift of report.drift) {
     lines.push(`  tenant ${drift.tenantId} (${drift.customerId}) ${drift.repaired ? 'repaired' : 'would repair'}:`);
