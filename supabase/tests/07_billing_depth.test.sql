@@ -8,7 +8,7 @@ begin;
 create extension if not exists pgtap with schema extensions;
 set local search_path = extensions, public;
 
-select plan(22);
+select plan(24);
 
 -- Fixture: tenant A on an annual base plan + a monthly add-on; tenant B free -----------------------
 select from unnest(array['owner_a', 'owner_b']) label, tests.sign_up(label), tests.sign_in(label);
@@ -96,6 +96,11 @@ select lives_ok($$ insert into public.documents (title) values ('usage 2') $$, '
 select is(private.billing_unbilled_usage(current_setting('tests.a')::uuid), 10::bigint, 'A: two documents not yet invoiced cost 10');
 select throws_ok($$ insert into public.documents (title) values ('usage 3') $$, '23514', null,
   'A: a third is refused, though Stripe''s balance has not moved yet');
+delete from public.documents where title = 'usage 2';
+select is(private.billing_unbilled_usage(current_setting('tests.a')::uuid), 10::bigint,
+  'A: deleting a document does not take its meter event back');
+select throws_ok($$ insert into public.documents (title) values ('usage 3') $$, '23514', null,
+  'A: so a new document is still refused');
 reset role;
 
 -- The same usage on an overage rule is never refused.

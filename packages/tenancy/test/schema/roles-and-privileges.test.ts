@@ -360,6 +360,7 @@ describe('functions', () => {
       'private.billing_has_paid_access(uuid)',
       'private.billing_subscription_is_live(billing_subscription_status,timestamp with time zone)',
       'private.billing_unbilled_usage(uuid)',
+      'private.billing_usage_since(uuid,timestamp with time zone)',
       'private.claimed_tenant_suspended()',
       'private.current_tenant_id()',
       'private.current_tenant_role()',
