@@ -85,7 +85,8 @@ export async function reconcile(deps: ReconcileDeps, options: { dryRun?: boolean
 
 async function replayEvents(deps: ReconcileDeps, report: ReconcileReport, now: Date): Promise<void> {
   const since = Math.floor(now.getTime() / 1000) - 30 * 24 * 3600;
-  // Oldest first: auto-paging with ending_before walks forward in time.
+  // Newest first, as events.list pages. Order does not matter: each event only triggers a
+  // re-fetch of its customer's current state.
   for await (const event of deps.stripe.events.list({
     types: [...HANDLED_EVENT_TYPES],
     created: { gte: since },
