@@ -21,14 +21,16 @@ export async function ensureCustomer(
   );
   if (existing.rows[0]) return existing.rows[0].stripe_customer_id;
 
-  const customer = await deps.stripe.customers.create(
-    {
-      name: tenant.name,
-      email: tenant.email,
-      metadata: { bulkhead_tenant_id: tenant.id },
-    },
+  // Only what never changes goes under the idempotency key: Stripe refuses a repeated key with
+  // other parameters, so a retry after a crash with a renamed tenant or another owner's e-mail
+  // would fail for a day. Name and e-mail follow in an update, which may repeat freely.
+  let customer = await deps.stripe.customers.create(
+    { metadata: { bulkhead_tenant_id: tenant.id } },
     { idempotencyKey: customerIdempotencyKey(tenant.id) },
   );
+  if (tenant.name !== undefined || tenant.email !== undefined) {
+    customer = await deps.stripe.customers.update(customer.id, { name: tenant.name, email: tenant.email });
+  }
   return inTransaction(deps.pool, async (client) => {
     await client.query(
       `insert into public.billing_customers (tenant_id, stripe_customer_id, livemode)

@@ -46,6 +46,17 @@ describe('ensureCustomer', () => {
     expect(otherId).not.toBe(ids[0]);
   });
 
+  it('a retry after a crash finds the same customer, even with another name or e-mail', async () => {
+    const tenant = await createTenant(world.kit, 'Renamed');
+    const deps = { pool: world.billingPool, stripe: world.stripe };
+    const first = await ensureCustomer(deps, { id: tenant.id, name: 'Before', email: 'one@example.test' });
+    // The row was never recorded (a crash after Stripe answered); the tenant was renamed meanwhile.
+    await world.kit.adminQuery('delete from public.billing_customers where tenant_id = $1', [tenant.id]);
+    const again = await ensureCustomer(deps, { id: tenant.id, name: 'After', email: 'two@example.test' });
+    expect(again).toBe(first);
+    expect(await world.stripe.customers.retrieve(first)).toMatchObject({ name: 'After', email: 'two@example.test' });
+  });
+
   it('ten concurrent Checkout starts by the owner also end with one customer', async () => {
     const tenant = await createTenant(world.kit, 'Clicky');
     const urls = await Promise.all(
