@@ -1,5 +1,5 @@
-import { refreshSession } from '@bulkhead/tenancy/next';
-import { type NextRequest, NextResponse } from 'next/server';
+import { requireSessionOrSignIn } from '@bulkhead/tenancy/next';
+import type { NextRequest } from 'next/server';
 
 /**
  * Refreshes the shared Supabase session before any page renders. The session cookie is the one
@@ -7,18 +7,8 @@ import { type NextRequest, NextResponse } from 'next/server';
  * signed in there signed in here. Who may see the console is decided by the pages and, for
  * every query, by the database.
  */
-const publicPaths = ['/sign-in', '/api/health'];
-
-export async function proxy(request: NextRequest) {
-  const { response, signedIn } = await refreshSession(request);
-  const path = request.nextUrl.pathname;
-  if (signedIn || publicPaths.some((p) => path === p || path.startsWith(`${p}/`))) return response;
-  const target = request.nextUrl.clone();
-  target.pathname = '/sign-in';
-  target.search = '';
-  const redirect = NextResponse.redirect(target);
-  for (const cookie of response.cookies.getAll()) redirect.cookies.set(cookie);
-  return redirect;
+export function proxy(request: NextRequest) {
+  return requireSessionOrSignIn(request, { publicPaths: ['/sign-in', '/api/health'] });
 }
 
 export const config = {
