@@ -10,9 +10,13 @@
 -- How a grant becomes visibility, read-only:
 --   private.readable_tenant_ids() = the caller's current tenant (private.current_tenant_id())
 --     plus the tenant of a live grant of the calling staff member — but only for the tenant named
---     by `bulkhead.staff_read_tenant`, a transaction-local setting that only
---     private.staff_begin_read() sets, right after it has written the audit entry. A grant alone
---     therefore shows nothing: only a read that has been logged does.
+--     by `bulkhead.staff_read_tenant` (a transaction-local setting) and only when
+--     private.staff_read_marks holds a row for this very transaction, staff member and tenant.
+--     private.staff_begin_read() writes that row in the same transaction as the audit entry. The
+--     setting alone proves nothing (any session can set a custom setting); it only spares tenant
+--     users' queries a table read. A grant alone therefore shows nothing: only a logged read does.
+--   Expiry is compared with clock_timestamp(), not now() (the transaction's start): a transaction
+--     held open past the expiry does not keep the grant alive.
 --   The SELECT policy of documents compares `tenant_id = any ((select private.readable_tenant_ids())::uuid[])`:
 --     one InitPlan per statement, an index scan on (tenant_id, ...), as before.
 --   INSERT, UPDATE and DELETE policies keep private.current_tenant_id(): a grant never allows a
@@ -66,6 +70,24 @@ create trigger staff_access_grants_keep_terms
   before update on private.staff_access_grants
   for each row execute function private.staff_access_grants_keep_terms();
 
+create table private.staff_read_marks (
+  transaction_id xid8 not null,
+  staff_user_id uuid not null,
+  read_tenant_id uuid not null,
+  created_at timestamptz not null default now(),
+  primary key (transaction_id, staff_user_id, read_tenant_id)
+);
+comment on table private.staff_read_marks is
+  'One row per audited staff read: the transaction that logged it. readable_tenant_ids() requires the current transaction''s row.';
+
+alter table private.staff_read_marks enable row level security;
+alter table private.staff_read_marks force row level security;
+revoke all on table private.staff_read_marks from public, anon, authenticated, service_role;
+create policy staff_read_marks_as_tenancy_owner on private.staff_read_marks
+  for all to tenancy_owner
+  using (staff_user_id = (select private.staff_user_id()))
+  with check (staff_user_id = (select private.staff_user_id()));
+
 create function private.readable_tenant_ids()
 returns uuid[]
 language plpgsql
@@ -83,13 +105,19 @@ begin
     return case when own is null then '{}'::uuid[] else array[own] end;
   end if;
   staff := private.staff_user_id();
-  if staff is not null then
+  if staff is not null and exists (
+    select 1
+      from private.staff_read_marks m
+     where m.transaction_id = pg_catalog.pg_current_xact_id_if_assigned()
+       and m.staff_user_id = staff
+       and m.read_tenant_id = reading::uuid
+  ) then
     select g.granted_tenant_id into granted
       from private.staff_access_grants g
      where g.staff_user_id = staff
        and g.granted_tenant_id = reading::uuid
        and g.ended_at is null
-       and g.expires_at > pg_catalog.now()
+       and g.expires_at > pg_catalog.clock_timestamp()
      limit 1;
   end if;
   return array_remove(array[own, granted], null);

@@ -16,7 +16,13 @@
 --     (private.staff_begin_read), then selects as the caller, so documents' own RLS decides:
 --     rows appear only under a live grant (20260105000400_break_glass_grants.sql).
 --
--- Audit entries: actions on a tenant go to that tenant's audit_log (its admins see who looked);
+-- The tenant list's plan column lists the live subscriptions (active, trialing, past_due), oldest
+-- first: Checkout refuses an add-on without a live base plan, so the first is the base plan and
+-- its plan item's quantity is the seat count; nothing live → NULL (the free tier).
+--
+-- Audit entries: private.staff_audit() is called only by these definer functions (never directly
+-- by `authenticated`, or staff could write any entry into any tenant's log). Actions on a tenant
+-- go to that tenant's audit_log (its admins see who looked);
 -- reads that span tenants (the tenant list, the grant list) go to the operator's log, tenant id
 -- 00000000-0000-0000-0000-000000000000. Actions are `staff.<verb>`; actor_id is the staff member.
 
@@ -48,6 +54,12 @@ set search_path = ''
 as $$
 begin
   perform private.staff_audit(tenant, 'staff.read_data', 'tenant', tenant, pg_catalog.jsonb_build_object('what', what));
+  insert into private.staff_read_marks (transaction_id, staff_user_id, read_tenant_id)
+  values (pg_catalog.pg_current_xact_id(), private.staff_user_id(), tenant)
+  on conflict do nothing;
+  -- The caller's own marks older than a day prove nothing any more.
+  delete from private.staff_read_marks m
+   where m.staff_user_id = private.staff_user_id() and m.created_at < pg_catalog.now() - interval '1 day';
   perform pg_catalog.set_config('bulkhead.staff_read_tenant', tenant::text, true);
 end
 $$;
@@ -56,7 +68,6 @@ comment on function private.staff_begin_read(uuid, text) is
 
 revoke all on function private.staff_audit(uuid, text, text, uuid, jsonb) from public, anon, authenticated, service_role;
 revoke all on function private.staff_begin_read(uuid, text) from public, anon, authenticated, service_role;
-grant execute on function private.staff_audit(uuid, text, text, uuid, jsonb) to authenticated;
 grant execute on function private.staff_begin_read(uuid, text) to authenticated;
 
 -- Break-glass grants (tenancy_owner, under the staff-only policy).
@@ -163,18 +174,21 @@ begin
   return query
     select t.id, t.name, t.slug, t.status, t.created_at,
            (select count(*) from public.memberships m where m.tenant_id = t.id),
-           s.plan_lookup_key,
-           (select sum(i.quantity)::integer from public.billing_subscription_items i
-             where i.tenant_id = t.id and i.stripe_subscription_id = s.stripe_subscription_id),
+           live.plans,
+           live.base_seats,
            count(*) over ()
       from public.tenants t
       left join lateral (
-        select b.plan_lookup_key, b.stripe_subscription_id
+        select pg_catalog.string_agg(coalesce(b.plan_lookup_key, '?'), ' + ' order by b.stripe_created, b.stripe_subscription_id) as plans,
+               (pg_catalog.array_agg(
+                  (select sum(i.quantity)::integer from public.billing_subscription_items i
+                    where i.tenant_id = b.tenant_id and i.stripe_subscription_id = b.stripe_subscription_id
+                      and i.price_lookup_key is not distinct from b.plan_lookup_key)
+                  order by b.stripe_created, b.stripe_subscription_id))[1] as base_seats
           from public.billing_subscriptions b
          where b.tenant_id = t.id
-         order by (b.status::text in ('active', 'trialing', 'past_due')) desc, b.stripe_created desc
-         limit 1
-      ) s on true
+           and b.status::text in ('active', 'trialing', 'past_due')
+      ) live on true
      where t.name ilike pattern or t.slug ilike pattern
      order by t.created_at desc, t.id
      limit least(greatest(coalesce(page_size, 20), 1), 100)
@@ -217,8 +231,9 @@ begin
                       order by e.feature)
                from public.tenant_entitlements e where e.tenant_id = t.id), '[]'::jsonb),
            'last_drift', (
-             select pg_catalog.jsonb_build_object('checked_at', d.checked_at, 'differences', d.differences, 'repaired', d.repaired)
-               from public.billing_tenant_drift d where d.tenant_id = t.id
+             select pg_catalog.jsonb_build_object(
+               'checked_at', d.checked_at, 'differences', d.differences, 'repaired', d.repaired, 'dry_run', d.dry_run)
+               from public.billing_reconciliation_runs d where d.tenant_id = t.id
               order by d.checked_at desc limit 1),
            'audit_log', coalesce((
              select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
