@@ -4,7 +4,10 @@
 -- exactly when the change commits. SECURITY DEFINER as tenancy_owner because the inserting user
 -- has no access to the outbox at all; the insert policy for tenancy_owner admits only fresh
 -- pending rows. A burst of membership changes leaves several seat rows; the sender counts the
--- members once and settles them together.
+-- members once and settles them together. A usage row's meter `identifier` is generated per row
+-- (document id plus a random part), not the document id alone: members choose document ids, and
+-- Stripe counts an identifier once, so a re-created id would otherwise go unbilled; retries of one
+-- row still send the same identifier.
 
 set local role tenancy_owner;
 
@@ -31,7 +34,7 @@ set search_path = ''
 as $$
 begin
   insert into private.billing_outbox (tenant_id, kind, identifier, occurred_at)
-  values (new.tenant_id, 'usage', new.id::text, new.created_at);
+  values (new.tenant_id, 'usage', 'doc_' || new.id::text || '_' || pg_catalog.gen_random_uuid()::text, new.created_at);
   return null;
 end
 $$;

@@ -7,7 +7,11 @@
 --
 --   private.billing_credit_balance(tenant, currency)  the cached ledger's sum (entries in effect)
 --   private.billing_unbilled_usage(tenant)            per live metered item: unit_amount × the
---       documents created since Stripe last invoiced that subscription (usage_billed_through)
+--       usage events since Stripe last invoiced that subscription (usage_billed_through), counted
+--       from the outbox by private.billing_usage_since() — not from the documents that still
+--       exist, since deleting a document does not take its meter event back. The outbox is closed
+--       to tenant users, so that count is a tenancy_owner definer reading it through a policy
+--       limited to the caller's current tenant (asked about another tenant, it answers 0).
 --   private.billing_credits_block(tenant)             a live subscription carries a price whose
 --       credit rule is `block`, and the tenant has a live metered item
 --
@@ -34,6 +38,32 @@ $$;
 comment on function private.billing_credit_balance(uuid, text) is
   'The tenant''s credit balance in a currency (minor unit): the cached ledger''s entries already in effect.';
 
+create policy billing_outbox_select_current_tenant_as_tenancy_owner on private.billing_outbox
+  for select to tenancy_owner
+  using (tenant_id = (select private.current_tenant_id()));
+
+create function private.billing_usage_since(tenant uuid, since timestamptz)
+returns bigint
+language plpgsql
+stable
+security definer
+set search_path = ''
+as $$
+begin
+  return (
+    select pg_catalog.count(*)
+      from private.billing_outbox o
+     where o.tenant_id = billing_usage_since.tenant
+       and o.kind = 'usage'
+       and o.occurred_at > billing_usage_since.since
+  );
+end
+$$;
+comment on function private.billing_usage_since(uuid, timestamptz) is
+  'Usage events (created documents) of the caller''s current tenant since a time, deleted documents included; 0 for any other tenant.';
+revoke all on function private.billing_usage_since(uuid, timestamptz) from public, anon, authenticated, service_role;
+grant execute on function private.billing_usage_since(uuid, timestamptz) to authenticated;
+
 create function private.billing_unbilled_usage(tenant uuid)
 returns bigint
 language sql
@@ -41,10 +71,8 @@ stable
 security invoker
 set search_path = ''
 as $$
-  select coalesce(pg_catalog.sum(i.unit_amount::bigint * (
-           select pg_catalog.count(*) from public.documents d
-            where d.tenant_id = i.tenant_id
-              and d.created_at > coalesce(s.usage_billed_through, s.stripe_created))), 0)::bigint
+  select coalesce(pg_catalog.sum(i.unit_amount::bigint
+           * private.billing_usage_since(i.tenant_id, coalesce(s.usage_billed_through, s.stripe_created))), 0)::bigint
     from public.billing_subscription_items i
     join public.billing_subscriptions s
       on s.tenant_id = i.tenant_id and s.stripe_subscription_id = i.stripe_subscription_id
