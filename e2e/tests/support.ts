@@ -41,7 +41,12 @@ export function formError(page: Page) {
 
 export async function createWorkspace(page: Page, name: string): Promise<void> {
   await expect(page).toHaveURL(/\/onboarding/);
-  await page.getByLabel('Workspace name').fill(name);
+  // The form's inputs are controlled: text typed before React hydrates is reset to ''. The URL
+  // name follows the workspace name once the form is live, so retry until it has.
+  await expect(async () => {
+    await page.getByLabel('Workspace name').fill(name);
+    await expect(page.getByLabel('URL name')).not.toHaveValue('', { timeout: 1_000 });
+  }).toPass();
   await page.getByLabel('URL name').fill(uniqueSlug(name.toLowerCase().replace(/[^a-z]/g, '')));
   await page.getByRole('button', { name: 'Create workspace' }).click();
   await expect(page).toHaveURL(/\/documents$/);
