@@ -507,13 +507,19 @@ class WorldBuilder {
         if (invitedLiveUser()) break invite;
       }
     }
-    // A live token whose user_metadata names a tenant its user does not belong to.
+    // A live token whose user_metadata names a tenant foreign to its user: not a member, and not
+    // invited either (an invitee's standing does not count the inviting tenant as foreign, so a
+    // spoof aimed there would attack nothing).
+    const invited = (user: WorldUser, tenant: WorldTenant) =>
+      this.invitations.some((i) => i.email === user.user.email && i.tenant === tenant.index);
+    const foreignTo = async (user: WorldUser, tenant: WorldTenant) =>
+      !invited(user, tenant) && !(await this.memberRole(tenant, user));
     const spoofers = this.users.filter((u) => this.liveSession(u) && u.spoofed !== undefined);
-    const spoofing = await Promise.all(spoofers.map(async (u) => !(await this.memberRole(u.spoofed as WorldTenant, u))));
+    const spoofing = await Promise.all(spoofers.map((u) => foreignTo(u, u.spoofed as WorldTenant)));
     if (!spoofing.some(Boolean)) {
       for (const user of this.users) {
-        const target = this.tenants.find((t) => !user.everIn.has(t.index));
-        if (target && this.liveSession(user) && !(await this.memberRole(target, user))) {
+        const target = this.tenants.find((t) => !user.everIn.has(t.index) && !invited(user, t));
+        if (target && this.liveSession(user) && (await foreignTo(user, target))) {
           await this.act({ kind: 'spoof', user: user.index, tenant: target.index }, user, target);
           break;
         }
