@@ -38,6 +38,9 @@ let users: SimUser[];
 beforeAll(async () => {
   console.log(`[load-and-leak] seed ${attackEnv.seed} — replay: pnpm test:attack --seed ${attackEnv.seed}`);
   kit = await TenancyTestKit.open(cluster);
+  // A few thousand writes across a handful of tenants outgrow the free tier's document limit;
+  // this test is about isolation under load, not plan limits, so documents are unlimited here.
+  await kit.adminQuery(`update private.billing_free_features set limit_value = null where feature = 'documents'`);
   canaries = Array.from({ length: TENANTS }, (_, i) => `ldcnry${i}${randomBytes(4).toString('hex')}`);
   tenantIds = [];
   users = [];
