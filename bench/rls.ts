@@ -3,7 +3,7 @@ import { withTenant } from '@bulkhead/tenancy/server';
 import { sql } from 'drizzle-orm';
 import pg from 'pg';
 import type { MeasuredTenant } from './dataset';
-import { interleaved, percentile } from './stats';
+import { alternating, interleaved, percentile, time } from './stats';
 
 /**
  * What isolation costs per query and per request, measured side by side: the same statement
@@ -28,36 +28,46 @@ function summarize(a: number[], b: number[]): Ratio {
   return { p50, p95, baseP50, baseP95, p50Ratio: p50 / baseP50, p95Ratio: p95 / baseP95 };
 }
 
-/** Statement level: both sides inside an open transaction, one statement timed at a time. */
-export async function statementRatios(urls: { appServer: string; bypass: string }, tenant: MeasuredTenant, runs: number) {
-  const rls = new pg.Client({ connectionString: urls.appServer });
-  const plain = new pg.Client({ connectionString: urls.bypass });
-  await rls.connect();
-  await plain.connect();
+/**
+ * Statement level, both sides on one connection inside one open transaction, alternating sample by
+ * sample: `SET LOCAL ROLE authenticated` then the statement (the RLS path: policies, helpers,
+ * claims), `RESET ROLE` then the same statement as `postgres` (BYPASSRLS: no policy runs). Only the
+ * statement is timed. One backend for both sides means the same caches and the same CPU, so what
+ * differs is the policy work and nothing else (two connections measured 0.1-0.2 apart between
+ * rounds on this 2-core machine, one connection within 0.02).
+ */
+export async function statementRatios(urls: { bypass: string }, tenant: MeasuredTenant, runs: number) {
+  const client = new pg.Client({ connectionString: urls.bypass });
+  await client.connect();
   try {
-    await rls.query('begin');
-    await rls.query('set local role authenticated');
-    await rls.query(`select set_config('request.jwt.claims', $1, true)`, [JSON.stringify(tenant.claims)]);
-    await plain.query('begin');
-    const list = await interleaved(
+    await client.query('begin');
+    await client.query(`select set_config('request.jwt.claims', $1, true)`, [JSON.stringify(tenant.claims)]);
+    const asTenant = async (text: string, values: unknown[]) => {
+      await client.query('set local role authenticated');
+      return time(() => client.query(text, values));
+    };
+    const bypassing = async (text: string, values: unknown[]) => {
+      await client.query('reset role');
+      return time(() => client.query(text, values));
+    };
+    const list = await alternating(
       runs,
-      () => rls.query(LIST_SQL, [tenant.tenantId]),
-      () => plain.query(LIST_SQL, [tenant.tenantId]),
+      () => asTenant(LIST_SQL, [tenant.tenantId]),
+      () => bypassing(LIST_SQL, [tenant.tenantId]),
     );
-    const lookup = await interleaved(
+    const lookup = await alternating(
       runs,
-      () => rls.query(LOOKUP_SQL, [tenant.tenantId, tenant.documentId]),
-      () => plain.query(LOOKUP_SQL, [tenant.tenantId, tenant.documentId]),
+      () => asTenant(LOOKUP_SQL, [tenant.tenantId, tenant.documentId]),
+      () => bypassing(LOOKUP_SQL, [tenant.tenantId, tenant.documentId]),
     );
     // Sanity: the RLS side really returns the tenant's rows (a silent zero would look fast).
-    const check = await rls.query(LIST_SQL, [tenant.tenantId]);
+    await client.query('set local role authenticated');
+    const check = await client.query(LIST_SQL, [tenant.tenantId]);
     if (check.rowCount !== 20) throw new Error(`the RLS path returned ${check.rowCount} rows, expected 20`);
-    await rls.query('rollback');
-    await plain.query('rollback');
+    await client.query('rollback');
     return { list: summarize(list.a, list.b), lookup: summarize(lookup.a, lookup.b) };
   } finally {
-    await rls.end();
-    await plain.end();
+    await client.end();
   }
 }
 
@@ -148,77 +158,55 @@ async function withReplacedHelpers<T>(admin: pg.Client, names: string[], replace
   }
 }
 
-/** The claims GUC parsed once and the tenant claim's UUID shape checked, as the kit's helpers do it. */
-const CLAIMED_TENANT = `
-    claimed text := coalesce(nullif(pg_catalog.current_setting('request.jwt.claims', true), '')::jsonb, '{}'::jsonb)
-      -> 'app_metadata' ->> 'tenant_id';
-    uuid_shape constant text := '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';`;
-
 /**
- * Claims-only helpers (no membership or session check, the token is trusted until it expires):
- * prices immediate revocation on its own. Written like the kit's helpers, so the difference is
- * the checks and nothing else.
+ * The kit's private.verified_request() with its proof removed: the full check (live session, then
+ * the claimed membership) on every statement, the way the helpers worked before
+ * 20260107000100_verified_request_context.sql. Prices checking once per transaction.
  */
-export function withoutRevocationChecks<T>(admin: pg.Client, fn: () => Promise<T>): Promise<T> {
-  const body = (expression: string) => `
-    declare ${CLAIMED_TENANT}
-    begin
-      if claimed is null or claimed !~ uuid_shape then return null; end if;
-      return ${expression};
-    end`;
+export function withChecksOnEveryStatement<T>(admin: pg.Client, fn: () => Promise<T>): Promise<T> {
   return withReplacedHelpers(
     admin,
-    ['current_tenant_id', 'current_tenant_role'],
+    ['verified_request'],
     `
-    create or replace function private.current_tenant_id() returns uuid language plpgsql stable security definer set search_path = ''
-      as $$${body('claimed::uuid')}$$;
-    create or replace function private.current_tenant_role() returns text language plpgsql stable security definer set search_path = ''
-      as $$${body(`pg_catalog.current_setting('request.jwt.claims', true)::jsonb -> 'app_metadata' ->> 'tenant_role'`)}$$;`,
+    create or replace function private.verified_request() returns text language plpgsql stable security definer set search_path = ''
+    as $$
+    declare
+      claims text := pg_catalog.current_setting('request.jwt.claims', true);
+      claimed text;
+      live_user uuid;
+      member_role text;
+    begin
+      if claims is null or claims = '' then return null; end if;
+      live_user := private.live_session_user_id();
+      if live_user is null then return null; end if;
+      claimed := claims::jsonb -> 'app_metadata' ->> 'tenant_id';
+      if claimed ~ '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' then
+        select m.role into member_role from public.memberships m where m.tenant_id = claimed::uuid and m.user_id = live_user;
+      end if;
+      return case when member_role is null then '' else claimed::uuid::text end || '|' || coalesce(member_role, '') || '|' || live_user::text;
+    end $$;`,
     fn,
   );
 }
 
 /**
- * An alternative shape for the benchmark only: the tenant helpers as one query each, owned by
- * postgres (BYPASSRLS), checking membership and session together. One definer call and one query
- * instead of two of each, but the helpers would no longer be bound by FORCE (ARCHITECTURE.md keeps
- * them owned by tenancy_owner); measured here so the trade-off can be decided on numbers.
+ * No membership or session check at all: the answer comes from the token's claims, trusted until
+ * the token expires, as most kits do. Prices immediate revocation as a whole.
  */
-export function withSingleQueryHelpers<T>(admin: pg.Client, fn: () => Promise<T>): Promise<T> {
-  const body = (column: string) => `
-    declare
-      claims jsonb := coalesce(nullif(pg_catalog.current_setting('request.jwt.claims', true), '')::jsonb, '{}'::jsonb);
-      claimed text := claims -> 'app_metadata' ->> 'tenant_id';
-      subject text := claims ->> 'sub';
-      session text := claims ->> 'session_id';
-      uuid_shape constant text := '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
-    begin
-      if claimed !~ uuid_shape or subject !~ uuid_shape or session !~ uuid_shape
-         or claimed is null or subject is null or session is null then
-        return null;
-      end if;
-      return (
-        select m.${column}
-        from public.memberships m
-        join auth.sessions s on s.id = session::uuid and s.user_id = subject::uuid
-          and (s.not_after is null or s.not_after > pg_catalog.now())
-        where m.tenant_id = claimed::uuid and m.user_id = subject::uuid
-          and (exists (select 1 from auth.refresh_tokens r where r.session_id = s.id and r.revoked = false)
-               or not exists (select 1 from auth.refresh_tokens r where r.session_id = s.id))
-      );
-    end`;
+export function withoutRevocationChecks<T>(admin: pg.Client, fn: () => Promise<T>): Promise<T> {
   return withReplacedHelpers(
     admin,
-    ['current_tenant_id', 'current_tenant_role'],
+    ['verified_request'],
     `
-    create or replace function private.current_tenant_id() returns uuid language plpgsql stable security definer set search_path = ''
-      as $$${body('tenant_id')}$$;
-    create or replace function private.current_tenant_role() returns text language plpgsql stable security definer set search_path = ''
-      as $$${body('role')}$$;
-    alter function private.current_tenant_id() owner to postgres;
-    alter function private.current_tenant_role() owner to postgres;
-    -- readable_tenant_ids() (tenancy_owner, the documents select policy) calls current_tenant_id().
-    grant execute on function private.current_tenant_id() to tenancy_owner;`,
+    create or replace function private.verified_request() returns text language plpgsql stable security definer set search_path = ''
+    as $$
+    declare
+      claims jsonb := nullif(pg_catalog.current_setting('request.jwt.claims', true), '')::jsonb;
+    begin
+      if claims is null then return null; end if;
+      return coalesce(claims -> 'app_metadata' ->> 'tenant_id', '') || '|' || coalesce(claims -> 'app_metadata' ->> 'tenant_role', '')
+        || '|' || coalesce(claims ->> 'sub', '');
+    end $$;`,
     fn,
   );
 }

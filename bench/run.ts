@@ -7,7 +7,7 @@ import { adoptBackfillSection, runAdoptBackfillBenchmark } from './adopt-backfil
 import { runAuditBenchmark } from './audit';
 import { DOCS_PER_TENANT, growTo, measuredTenant } from './dataset';
 import { machineDescription } from './machine';
-import { helperCallMicros, requestRatios, statementRatios, withoutRevocationChecks, withSingleQueryHelpers } from './rls';
+import { helperCallMicros, requestRatios, statementRatios, withChecksOnEveryStatement, withoutRevocationChecks } from './rls';
 import { benchStackStart, withThrowawayStack } from './stack-start';
 import { fmt, percentile } from './stats';
 import { tokenVerification } from './token';
@@ -64,13 +64,13 @@ async function measureAll(
     request: await requestRatios(urls, tenant, runs),
     helperMicros: await helperCallMicros(urls, tenant, helperRounds),
   });
-  log('statement and request ratios, with the membership and session checks');
+  log('statement and request ratios: the kit (checked once per transaction)');
   const withChecks = await measure();
+  log('the same with the full check on every statement');
+  const everyStatement = await withChecksOnEveryStatement(admin, measure);
   log('the same without the membership and session checks');
   const withoutChecks = await withoutRevocationChecks(admin, measure);
-  log('the same with the checks as one postgres-owned query (alternative shape)');
-  const singleQuery = await withSingleQueryHelpers(admin, measure);
-  return { withChecks, withoutChecks, singleQuery };
+  return { withChecks, everyStatement, withoutChecks };
 }
 
 function ms(value: number) {
@@ -97,7 +97,7 @@ async function main() {
   const adopt = await runAdoptBackfillBenchmark({ rows: quick ? 100_000 : 1_000_000, batchSize: 5000 });
   const m = database.main;
   if (!m) throw new Error('the main dataset size was not measured');
-  const { withChecks: w, withoutChecks: wo, singleQuery: sq } = m;
+  const { withChecks: w, everyStatement: es, withoutChecks: wo } = m;
 
   const doc = `# Benchmarks
 
@@ -114,54 +114,56 @@ so machine noise hits both sides alike. Nothing here is asserted in a test.
 ## The RLS path vs. an explicit WHERE without RLS
 
 The measured statements are a tenant's document list (\`${'order by updated_at desc limit 20'}\`, tenant index)
-and a single-document lookup by key. The **RLS path** runs as \`app_server\` → \`authenticated\` with
-the claims from the real claims hook; every policy calls \`private.current_tenant_id()\`, which checks
-the membership row and that the session is live. The **baseline** runs the same SQL with an explicit
+and a single-document lookup by key. The **RLS path** runs as \`authenticated\` with the claims
+from the real claims hook; every policy calls the tenant helpers, which answer only while the
+membership exists and the session is live. The **baseline** runs the same SQL with an explicit
 \`where tenant_id = …\` as \`postgres\` (BYPASSRLS, so no policy runs). Both sides keep the explicit
-tenant filter, as Bulkhead's handlers do (defense in depth).
+tenant filter, as Bulkhead's handlers do (defense in depth). Both run on one connection inside one
+open transaction, alternating sample by sample (\`SET LOCAL ROLE authenticated\` / \`RESET ROLE\`
+between them, not timed), so the only difference is the policy work.
 
 | statement (inside an open transaction) | RLS p50 | baseline p50 | **p50 ratio** | added at p50 | RLS p95 | baseline p95 | p95 ratio |
 |---|---|---|---|---|---|---|---|
 | document list | ${ms(w.statement.list.p50)} | ${ms(w.statement.list.baseP50)} | **${w.statement.list.p50Ratio.toFixed(2)}** | ${micros(w.statement.list.p50 - w.statement.list.baseP50)} | ${ms(w.statement.list.p95)} | ${ms(w.statement.list.baseP95)} | ${w.statement.list.p95Ratio.toFixed(2)} |
 | single-row lookup | ${ms(w.statement.lookup.p50)} | ${ms(w.statement.lookup.baseP50)} | **${w.statement.lookup.p50Ratio.toFixed(2)}** | ${micros(w.statement.lookup.p50 - w.statement.lookup.baseP50)} | ${ms(w.statement.lookup.p95)} | ${ms(w.statement.lookup.baseP95)} | ${w.statement.lookup.p95Ratio.toFixed(2)} |
 
-Whole requests, as the app issues them: \`withTenant()\` (BEGIN, \`SET LOCAL ROLE\`, claims, liveness
-check in one round trip; the query; COMMIT) vs. BEGIN; query; COMMIT without RLS.
+Whole requests, as the app issues them: \`withTenant()\` (BEGIN, \`SET LOCAL ROLE\`, claims and the
+full membership and session check in one round trip; the query; COMMIT) vs. BEGIN; query; COMMIT
+without RLS, each on its own pooled connection.
 
 | request | withTenant p50 | baseline p50 | p50 ratio | withTenant p95 | baseline p95 | p95 ratio |
 |---|---|---|---|---|---|---|
 | document list | ${ms(w.request.list.p50)} | ${ms(w.request.list.baseP50)} | ${w.request.list.p50Ratio.toFixed(2)} | ${ms(w.request.list.p95)} | ${ms(w.request.list.baseP95)} | ${w.request.list.p95Ratio.toFixed(2)} |
 
-**Per-request tenancy overhead** (transaction + \`SET LOCAL\` + \`set_config\` + liveness check, vs. an
+**Per-request tenancy overhead** (transaction + \`SET LOCAL\` + \`set_config\` + the full check, vs. an
 empty transaction): **${Math.round(w.request.overheadMicros)} µs** at p50.
 
-**Reading these ratios.** The statements are sub-millisecond over local TCP, so a fixed cost per
-statement shows up as a large ratio. That fixed cost is the tenant helper the policies call once
-per statement (an InitPlan, never per row; the growth table below shows it does not grow with the
-table). Measured inside the database, one \`private.current_tenant_id()\` call costs
-**${fmt(w.helperMicros)} µs**: a SECURITY DEFINER call (owner \`tenancy_owner\`, bound by FORCE) that
-parses the token's claims and reads the caller's membership, whose \`tenancy_owner\` policy asks
-\`private.live_session_user_id()\` (the second definer call, owned by \`postgres\` because only it may
-read \`auth.sessions\` and \`auth.refresh_tokens\`). The rest of the added time is RLS planning and
-the InitPlan machinery, which every RLS kit pays. On queries that do real work the same
-microseconds are a smaller share; across a network the round trip dwarfs them.
+**Where the statement's added time goes.** The policies call the tenant helper once per statement
+(an InitPlan, never per row; the growth table below shows it does not grow with the table). The
+first call in a transaction runs the full check: the session is live (\`auth.sessions\`,
+\`auth.refresh_tokens\`) and the claimed membership exists and is not suspended. It then stores its
+answer with an HMAC bound to the connection, the transaction and the claims
+(\`private.verified_request()\`, migration 20260107000100), and every later statement of the
+transaction checks that HMAC instead: one read of the key and two SHA-256 rounds,
+**${fmt(w.helperMicros)} µs** per \`private.current_tenant_id()\` call measured inside the database.
+The rest is RLS planning and the InitPlan, which every RLS kit pays. On queries that do real work
+these microseconds are a smaller share; across a network the round trip dwarfs them.
 
 ## The price of immediate revocation
 
-The same measurements with the membership and session checks removed from the helpers (they then
-trust the token's claims until it expires, as most kits do):
+The same measurements with the check done differently. **Every statement** is how the helpers
+worked before 20260107000100: the full check on every statement, so a revocation committed by
+another transaction also ends a transaction already running. **No checks** trusts the token's
+claims until it expires, as most kits do. The kit checks once per transaction, and each request is
+one transaction: a revoked session fails on its next request either way.
 
-| | with checks (the kit) | checks as one postgres-owned query | without checks |
+| | the kit (once per transaction) | every statement | no checks |
 |---|---|---|---|
-| document list, statement p50 ratio | ${w.statement.list.p50Ratio.toFixed(2)} | ${sq.statement.list.p50Ratio.toFixed(2)} | ${wo.statement.list.p50Ratio.toFixed(2)} |
-| single-row lookup, statement p50 ratio | ${w.statement.lookup.p50Ratio.toFixed(2)} | ${sq.statement.lookup.p50Ratio.toFixed(2)} | ${wo.statement.lookup.p50Ratio.toFixed(2)} |
-| document list, request p50 ratio | ${w.request.list.p50Ratio.toFixed(2)} | ${sq.request.list.p50Ratio.toFixed(2)} | ${wo.request.list.p50Ratio.toFixed(2)} |
-| per-request overhead (p50) | ${Math.round(w.request.overheadMicros)} µs | ${Math.round(sq.request.overheadMicros)} µs | ${Math.round(wo.request.overheadMicros)} µs |
-| one \`current_tenant_id()\` call, in the database | ${fmt(w.helperMicros)} µs | ${fmt(sq.helperMicros)} µs | ${fmt(wo.helperMicros)} µs |
-
-The middle column is an alternative the kit does not ship: the membership and session checks in one
-query inside a helper owned by \`postgres\` (which bypasses RLS) instead of \`tenancy_owner\` (which
-FORCE binds). It is measured so that trade-off can be judged on numbers.
+| document list, statement p50 ratio | ${w.statement.list.p50Ratio.toFixed(2)} | ${es.statement.list.p50Ratio.toFixed(2)} | ${wo.statement.list.p50Ratio.toFixed(2)} |
+| single-row lookup, statement p50 ratio | ${w.statement.lookup.p50Ratio.toFixed(2)} | ${es.statement.lookup.p50Ratio.toFixed(2)} | ${wo.statement.lookup.p50Ratio.toFixed(2)} |
+| document list, request p50 ratio | ${w.request.list.p50Ratio.toFixed(2)} | ${es.request.list.p50Ratio.toFixed(2)} | ${wo.request.list.p50Ratio.toFixed(2)} |
+| per-request overhead (p50) | ${Math.round(w.request.overheadMicros)} µs | ${Math.round(es.request.overheadMicros)} µs | ${Math.round(wo.request.overheadMicros)} µs |
+| one \`current_tenant_id()\` call, in the database | ${fmt(w.helperMicros)} µs | ${fmt(es.helperMicros)} µs | ${fmt(wo.helperMicros)} µs |
 
 ## Growth: the RLS query follows the tenant's rows, not the table's
 
@@ -189,7 +191,7 @@ all migrations, auth server) and warm restart.
 | round trip to the auth server (\`GET /auth/v1/user\`) | ${ms(token.serverP50)} | ${ms(token.serverP95)} |
 
 Local verification is ${(token.serverP50 / token.localP50).toFixed(1)}× faster at p50 and needs no network; it does not see a sign-out, which is
-why the database re-checks the session on every query.
+why the database checks the session again in every transaction.
 
 ## Tenancy audit
 

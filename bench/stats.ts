@@ -31,5 +31,24 @@ export async function interleaved(
   return out;
 }
 
+/** Like interleaved(), for sides that time themselves (when only part of each call is measured). */
+export async function alternating(
+  runs: number,
+  a: () => Promise<number>,
+  b: () => Promise<number>,
+  warmup = Math.min(50, runs),
+): Promise<{ a: number[]; b: number[] }> {
+  for (let i = 0; i < warmup; i++) {
+    await a();
+    await b();
+  }
+  const out = { a: [] as number[], b: [] as number[] };
+  for (let i = 0; i < runs; i++) {
+    out.a.push(await a());
+    out.b.push(await b());
+  }
+  return out;
+}
+
 export const fmt = (ms: number, digits = 3) => ms.toFixed(digits);
 export const ratio = (x: number, y: number) => (x / y).toFixed(2);

@@ -65,7 +65,9 @@ $$;
 
 create or replace function tests.act_as(claims jsonb) returns void
 language sql as $$
-  select set_config('request.jwt.claims', claims::text, true), set_config('role', 'authenticated', true)
+  -- Each act_as is a new request: the previous one's verified context (bulkhead.request_proof) ends.
+  select set_config('request.jwt.claims', claims::text, true), set_config('bulkhead.request_proof', '', true),
+         set_config('role', 'authenticated', true)
 $$;
 
 create or replace function tests.join_tenant(inviter text, invitee text, role text) returns void

@@ -48,6 +48,8 @@ export const NOT_TENANT_SCOPED: Record<string, string> = {
     'Ids of suspended tenants, read only by tenancy_owner for the helpers; authenticated holds no privilege on it.',
   'private.staff_read_marks':
     'Which transaction logged which staff read (read_tenant_id): authenticated holds no privilege on it; only staff_begin_read() writes it.',
+  'private.request_proof_keys':
+    "The HMAC key of verified_request()'s proof (no tenant): authenticated holds no privilege on it; only tenancy_owner reads it.",
 };
 
 /**

@@ -127,7 +127,8 @@ export interface Token {
   /**
    * Transaction-local settings the request carries besides the claims. Staff tokens set the
    * marker of an audited staff read (`bulkhead.staff_read_tenant`) on a victim tenant, the most a
-   * staff member can ask for; only a live grant at aal2 may turn it into visible rows.
+   * staff member can ask for; only a live grant at aal2 may turn it into visible rows. Spoofing
+   * users' tokens carry a hand-written `bulkhead.request_proof` naming the tenant they spoof.
    */
   settings?: Record<string, string>;
 }
@@ -408,8 +409,17 @@ class WorldBuilder {
         const target = tenant as WorldTenant;
         await setUserMetadata(this.kit.admin, user.user, { tenant_id: target.id, tenant_role: 'owner', tenant: target.id });
         user.spoofed = target;
-        if (session) await this.refresh(user);
-        return 'user_metadata names the tenant';
+        if (session) {
+          await this.refresh(user);
+          // Its requests also carry a hand-written proof of a verified context in the target
+          // (private.verified_request()): without the key its MAC is wrong, so it must count for nothing.
+          const token = this.tokens.at(-1) as Token;
+          token.settings = {
+            ...token.settings,
+            'bulkhead.request_proof': `${'0'.repeat(64)}.${target.id}|owner|${user.user.id}`,
+          };
+        }
+        return 'user_metadata names the tenant and a forged request proof claims it';
       }
       case 'join':
       case 'invite': {

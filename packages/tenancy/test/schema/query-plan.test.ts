@@ -94,15 +94,15 @@ describe('one tenant’s document list on 100,000 rows', () => {
     expect(all.some((n) => n['Node Type'] === 'Seq Scan')).toBe(false);
 
     const initPlans = all.filter((n) => n['Parent Relationship'] === 'InitPlan');
-    // documents_select reads through readable_tenant_ids() (the current tenant, plus a break-glass
+    // documents_select reads through readable_tenant_id() (the current tenant, or a break-glass
     // tenant during an audited staff read), which calls current_tenant_id() itself.
     const helper = initPlans.find((n) =>
-      (n.Output ?? []).some((o) => o.includes('current_tenant_id()') || o.includes('readable_tenant_ids()')),
+      (n.Output ?? []).some((o) => o.includes('current_tenant_id()') || o.includes('readable_tenant_id()')),
     );
     expect(helper, JSON.stringify(initPlans)).toBeDefined();
     expect(helper?.['Actual Loops']).toBe(1);
     // Nowhere is the helper a per-row filter.
-    for (const node of all) expect(node.Filter ?? '').not.toMatch(/current_tenant_id|readable_tenant_ids/);
+    for (const node of all) expect(node.Filter ?? '').not.toMatch(/current_tenant_id|readable_tenant_id/);
 
     const rows = all.find((n) => n['Node Type'] === 'Limit')?.['Actual Rows'];
     expect(rows).toBe(20);

@@ -242,7 +242,7 @@ describe('policies', () => {
     }
   });
 
-  it('USING (true) exists only for the claims hook (memberships, staff) and the suspension list the helpers read', async () => {
+  it('USING (true) exists only for the claims hook (memberships, staff) and the tables the helpers read (proof key, suspensions)', async () => {
     const rows = await kit.adminQuery(
       `select tablename, policyname, cmd, roles::text[] as roles from pg_policies where qual = 'true' order by 1, 2`,
     );
@@ -252,6 +252,12 @@ describe('policies', () => {
         policyname: 'memberships_select_for_claims_hook',
         cmd: 'SELECT',
         roles: ['supabase_auth_admin'],
+      },
+      {
+        tablename: 'request_proof_keys',
+        policyname: 'request_proof_keys_read_by_tenancy_owner',
+        cmd: 'SELECT',
+        roles: ['tenancy_owner'],
       },
       {
         tablename: 'staff_members',
@@ -306,6 +312,7 @@ describe('functions', () => {
       Object.fromEntries(
         [
           'private.live_session_user_id()',
+          'private.verified_request()',
           'private.current_user_id()',
           'private.current_user_email()',
           'private.current_tenant_id()',
@@ -329,6 +336,7 @@ describe('functions', () => {
       ),
     ).toEqual({
       'private.live_session_user_id()': 'definer postgres',
+      'private.verified_request()': 'definer tenancy_owner',
       'private.current_user_id()': 'definer tenancy_owner +authenticated',
       'private.current_user_email()': 'definer tenancy_owner',
       'private.current_tenant_id()': 'definer tenancy_owner +authenticated',
@@ -351,7 +359,9 @@ describe('functions', () => {
     });
     // The helpers are STABLE; in `private`, authenticated executes only what policies call (and
     // the billing limit triggers, which run as the inserting user).
-    for (const row of rows.filter((r) => /^private\.current_|live_session_user_id|custom_access_token_hook/.test(r.fn))) {
+    for (const row of rows.filter((r) =>
+      /^private\.current_|live_session_user_id|verified_request|readable_tenant_id|custom_access_token_hook/.test(r.fn),
+    )) {
       expect(row.volatility, row.fn).toBe('s');
     }
     expect(rows.filter((r) => r.fn.startsWith('private.') && r.authenticated).map((r) => r.fn)).toEqual([
@@ -368,7 +378,7 @@ describe('functions', () => {
       'private.current_user_tenant_ids()',
       'private.feature_limit(uuid,text)',
       'private.has_feature(uuid,text)',
-      'private.readable_tenant_ids()',
+      'private.readable_tenant_id()',
       'private.require_staff()',
       'private.staff_begin_read(uuid,text)',
       'private.staff_user_id()',

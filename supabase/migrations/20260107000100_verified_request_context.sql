@@ -1,0 +1,205 @@
+-- The caller's tenant context is checked once per transaction, then vouched for by a signed proof.
+--
+-- Until now every statement re-ran the whole check: parse the claims, ask
+-- private.live_session_user_id() whether the session is live, read the caller's membership through
+-- the tenancy_owner policies (which ask live_session_user_id() again) and the suspension policy.
+-- That chain cost a tenant's indexed document list about 60% on top of the same query without RLS
+-- (docs/benchmarks.md), and a request runs several statements in one transaction, each paying it.
+--
+-- What changes:
+--
+-- 1. private.verified_request() is the one place that decides who is asking. It answers
+--    'tenant|role|user' (tenant and role empty when the token names no tenant, or one the user is
+--    no longer a member of, or one that is suspended; NULL when the session is not live). The first
+--    call in a transaction runs the full check and stores the answer, with an HMAC, in the
+--    transaction-local setting `bulkhead.request_proof`. Later calls in the same transaction check
+--    the HMAC instead of re-reading memberships and sessions.
+-- 2. The HMAC covers the answer, the backend's pid, the transaction's start time (now()) and the
+--    exact claims text, keyed by private.request_proof_keys, which only tenancy_owner can read. A
+--    proof therefore cannot be written by hand (any role may set a custom setting; none but
+--    tenancy_owner's definer code knows the key), is void in any other transaction or connection,
+--    and is void as soon as the claims change. A void or missing proof just means a full check.
+-- 3. current_tenant_id(), current_tenant_role(), current_user_id() and current_user_email() read
+--    verified_request(). What they return does not change.
+-- 4. Changes to memberships or tenant_suspensions drop the proof of the transaction making them
+--    (statement triggers), so a transaction that removes, demotes or suspends sees it on its next
+--    statement, as before.
+--
+-- What this trades: a membership removed, a session revoked or a tenant suspended by *another*
+-- transaction now takes effect on the caller's next transaction instead of the next statement of
+-- a transaction already running. Each request is one transaction (withTenant(), PostgREST), so a
+-- revoked session still fails on its very next request; only a request already in flight finishes
+-- with the context it was verified with. docs/security-model.md says this in full, and the
+-- benchmarks price both choices.
+
+set local role tenancy_owner;
+
+-- 1. The key, kept as HMAC-SHA256's two padded keys (key XOR 0x36.., key XOR 0x5c..), so a MAC is
+--    sha256(outer_pad || sha256(inner_pad || message)) with core functions only (no pgcrypto, whose
+--    schema tenancy_owner cannot use on Supabase). 256 random bits from gen_random_uuid()'s
+--    strong random source, minus the uuid version bits: 244.
+create table private.request_proof_keys (
+  id boolean primary key default true check (id),
+  inner_pad bytea not null check (pg_catalog.octet_length(inner_pad) = 64),
+  outer_pad bytea not null check (pg_catalog.octet_length(outer_pad) = 64),
+  created_at timestamptz not null default now()
+);
+comment on table private.request_proof_keys is
+  'HMAC-SHA256 key (as its inner and outer pads) for bulkhead.request_proof, see private.verified_request(). One row. Replacing it voids proofs in flight; they are re-checked, nothing fails.';
+
+alter table private.request_proof_keys enable row level security;
+alter table private.request_proof_keys force row level security;
+revoke all on table private.request_proof_keys from public, anon, authenticated, service_role;
+create policy request_proof_keys_read_by_tenancy_owner on private.request_proof_keys
+  for select to tenancy_owner
+  using (true);
+
+reset role;
+-- Written once here, as the migration role (tenancy_owner may only read it): a random 32-byte key,
+-- zero-padded to SHA-256's 64-byte block, XOR 0x36 and XOR 0x5c byte by byte.
+insert into private.request_proof_keys (inner_pad, outer_pad)
+select pg_catalog.decode(pg_catalog.string_agg(pg_catalog.lpad(pg_catalog.to_hex(pg_catalog.get_byte(k.key, i) # 54), 2, '0'), '' order by i), 'hex'),
+       pg_catalog.decode(pg_catalog.string_agg(pg_catalog.lpad(pg_catalog.to_hex(pg_catalog.get_byte(k.key, i) # 92), 2, '0'), '' order by i), 'hex')
+  from (select pg_catalog.decode(
+                 pg_catalog.replace(gen_random_uuid()::text || gen_random_uuid()::text, '-', '') || pg_catalog.repeat('00', 32),
+                 'hex') as key) k,
+       pg_catalog.generate_series(0, 63) i;
+set local role tenancy_owner;
+
+-- 2. Who is asking, checked once per transaction.
+create function private.verified_request()
+returns text
+language plpgsql
+stable
+security definer
+set search_path = ''
+as $$
+declare
+  claims text := pg_catalog.current_setting('request.jwt.claims', true);
+  proof text := pg_catalog.current_setting('bulkhead.request_proof', true);
+  -- What a proof is bound to besides its answer: this connection, this transaction, these claims.
+  binding text := pg_catalog.pg_backend_pid() || '|' || extract(epoch from pg_catalog.now()) || '|' || claims;
+  answer text;
+  claimed text;
+  live_user uuid;
+  member_role text;
+begin
+  if claims is null or claims = '' then
+    return null;
+  end if;
+
+  -- A proof is '<64 hex digits of HMAC>.<answer>'.
+  if proof <> '' then
+    answer := pg_catalog.substr(proof, 66);
+    if exists (
+      select 1 from private.request_proof_keys k
+       where pg_catalog.encode(pg_catalog.sha256(k.outer_pad || pg_catalog.sha256(k.inner_pad || pg_catalog.convert_to(answer || '|' || binding, 'UTF8'))), 'hex')
+             = pg_catalog.substr(proof, 1, 64)
+    ) then
+      return answer;
+    end if;
+  end if;
+
+  -- The full check: a live session, then the membership the token claims (read through the
+  -- tenancy_owner policies on memberships: the caller's own row, live session, tenant not suspended).
+  live_user := private.live_session_user_id();
+  if live_user is null then
+    return null;
+  end if;
+  claimed := claims::jsonb -> 'app_metadata' ->> 'tenant_id';
+  if claimed ~ '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' then
+    select m.role into member_role
+      from public.memberships m
+     where m.tenant_id = claimed::uuid and m.user_id = live_user;
+  end if;
+  answer := case when member_role is null then '' else claimed::uuid::text end
+    || '|' || coalesce(member_role, '') || '|' || live_user::text;
+
+  perform pg_catalog.set_config(
+    'bulkhead.request_proof',
+    pg_catalog.encode(pg_catalog.sha256(k.outer_pad || pg_catalog.sha256(k.inner_pad || pg_catalog.convert_to(answer || '|' || binding, 'UTF8'))), 'hex') || '.' || answer,
+    true)
+    from private.request_proof_keys k;
+  return answer;
+end
+$$;
+comment on function private.verified_request() is
+  'Who is asking: ''tenant|role|user'' (tenant and role empty without a live membership of the claimed tenant), NULL without a live session. Checked fully once per transaction, then vouched for by bulkhead.request_proof (HMAC over the answer, backend pid, transaction start and claims).';
+revoke all on function private.verified_request() from public, anon, authenticated, service_role;
+grant execute on function private.verified_request() to tenancy_owner;
+
+-- 3. The helpers every policy calls, now reading the verified answer.
+create or replace function private.current_tenant_id()
+returns uuid
+language plpgsql
+stable
+security definer
+set search_path = ''
+as $$
+begin
+  return nullif(pg_catalog.split_part(private.verified_request(), '|', 1), '')::uuid;
+end
+$$;
+
+create or replace function private.current_tenant_role()
+returns text
+language plpgsql
+stable
+security definer
+set search_path = ''
+as $$
+begin
+  return nullif(pg_catalog.split_part(private.verified_request(), '|', 2), '');
+end
+$$;
+
+create or replace function private.current_user_id()
+returns uuid
+language plpgsql
+stable
+security definer
+set search_path = ''
+as $$
+begin
+  return nullif(pg_catalog.split_part(private.verified_request(), '|', 3), '')::uuid;
+end
+$$;
+
+create or replace function private.current_user_email()
+returns text
+language plpgsql
+stable
+security definer
+set search_path = ''
+as $$
+begin
+  if private.verified_request() is not null then
+    return nullif(pg_catalog.lower(private.request_claims() ->> 'email'), '');
+  end if;
+  return null;
+end
+$$;
+
+-- 4. A transaction that changes who belongs where forgets its own proof.
+create function private.forget_request_proof()
+returns trigger
+language plpgsql
+set search_path = ''
+as $$
+begin
+  perform pg_catalog.set_config('bulkhead.request_proof', '', true);
+  return null;
+end
+$$;
+comment on function private.forget_request_proof() is
+  'Statement trigger: drops bulkhead.request_proof, so the next statement of this transaction re-checks membership and suspension.';
+revoke all on function private.forget_request_proof() from public, anon, authenticated, service_role;
+
+create trigger memberships_forget_request_proof
+  after insert or update or delete or truncate on public.memberships
+  for each statement execute function private.forget_request_proof();
+create trigger tenant_suspensions_forget_request_proof
+  after insert or update or delete or truncate on private.tenant_suspensions
+  for each statement execute function private.forget_request_proof();
+
+reset role;
