@@ -92,7 +92,7 @@ reset role;
 select is(current_setting('tests.removed_token')::jsonb -> 'app_metadata' ->> 'tenant_id', current_setting('tests.a'), 'the removed member''s token still claims A');
 select from tests.act_as(current_setting('tests.removed_token')::jsonb);
 select is((select count(*)::int from public.documents) + (select count(*)::int from public.tenants) + (select count(*)::int from public.memberships), 0,
-  'removed member: reads nothing on the very next query');
+  'removed member: reads nothing on the very next request');
 select throws_ok($$ insert into public.documents (title) values ('still here') $$, '42501', null, 'removed member: writes nothing');
 reset role;
 
@@ -104,7 +104,7 @@ reset role;
 delete from auth.sessions where id = (select session_id from tests.sessions where label = 'revoked_a');
 select from tests.act_as(current_setting('tests.revoked_token')::jsonb);
 select is((select count(*)::int from public.documents) + (select count(*)::int from public.tenants) + (select count(*)::int from public.memberships), 0,
-  'revoked session: reads nothing on the very next query');
+  'revoked session: reads nothing on the very next request');
 reset role;
 
 -- A member of A who wrote B's tenant_id into user_metadata --------------------------------------

@@ -12,8 +12,9 @@ import * as schema from './schema';
  * so a pooled connection never carries one tenant's context into the next request.
  *
  * Before handing over, it asks the database whether the context is still live (membership and
- * session, see private.current_tenant_id()): a removed member or a revoked session gets an
- * error on the very next request instead of silently empty pages.
+ * session, see private.verified_request()): a removed member or a revoked session gets an
+ * error on the very next request instead of silently empty pages. That first check also leaves
+ * the transaction its signed proof, so the handler's statements do not repeat it.
  */
 export type TenantDb = NodePgDatabase<typeof schema>;
 

@@ -6,7 +6,7 @@ import { createSupabaseProxyClient } from './supabase';
  * The session step of every app's proxy.ts: refreshes an expired access token (rotating the
  * refresh token) before any page renders, and tells the caller whether a verified session
  * exists. Authorization does not happen here: pages and actions verify the token themselves
- * and the database re-checks membership and session on every query.
+ * and the database checks membership and session again in every request (transaction).
  */
 export async function refreshSession(request: NextRequest): Promise<{ response: NextResponse; signedIn: boolean }> {
   const holder = { current: NextResponse.next({ request }) };

@@ -10,10 +10,11 @@ import {
 } from '../helpers';
 
 /**
- * Access ends on the very next query, not when the token expires: removing a member, signing a
+ * Access ends on the very next request, not when the token expires: removing a member, signing a
  * session out, a session reaching its not_after, and a demotion all apply while the member's
  * access token is still a perfectly valid JWT. Each test reads successfully first (the positive
- * control), changes one thing, and repeats the same statements with the same token.
+ * control), changes one thing, and repeats the same statements with the same token in a new
+ * request transaction (within one transaction, see request-proof.test.ts).
  */
 
 const cluster = inject('cluster');

@@ -14,7 +14,7 @@ import { createStaff } from './staff-fixtures';
  * The staff console's database side (20260105* migrations): the staff claim comes from
  * private.staff_members only; every staff function refuses non-staff and aal1 callers; a
  * break-glass grant shows one tenant's documents, read-only, only through the audited read and
- * only while it is live; suspension locks a tenant's members out on their next query. Each
+ * only while it is live; suspension locks a tenant's members out on their next request. Each
  * refusal is paired with the same call succeeding for the caller who may.
  */
 
