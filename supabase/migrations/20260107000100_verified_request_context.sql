@@ -14,16 +14,24 @@
 --    call in a transaction runs the full check and stores the answer, with an HMAC, in the
 --    transaction-local setting `bulkhead.request_proof`. Later calls in the same transaction check
 --    the HMAC instead of re-reading memberships and sessions.
--- 2. The HMAC covers the answer, the backend's pid, the transaction's start time (now()) and the
---    exact claims text, keyed by private.request_proof_keys, which only tenancy_owner can read. A
---    proof therefore cannot be written by hand (any role may set a custom setting; none but
---    tenancy_owner's definer code knows the key), is void in any other transaction or connection,
---    and is void as soon as the claims change. A void or missing proof just means a full check.
+-- 2. The HMAC covers 'answer|pid|transaction start|claims': the backend's pid, now() as epoch
+--    seconds and the exact claims text, keyed by private.request_proof_keys, which only
+--    tenancy_owner can read. A proof's answer must have the exact shape the full check writes
+--    (two UUIDs and a role) before its MAC is even computed: otherwise an answer with extra fields
+--    could swallow the pid and start time and carry a genuine MAC into another transaction with
+--    other claims. With that shape fixed, and pid and start time made of digits, one message has
+--    one reading. A proof therefore cannot be written by hand (any role may set a custom setting;
+--    none but tenancy_owner's definer code knows the key), is void in any other transaction or
+--    connection, and is void as soon as the claims change. A void or missing proof just means a
+--    full check.
 -- 3. current_tenant_id(), current_tenant_role(), current_user_id() and current_user_email() read
 --    verified_request(). What they return does not change.
 -- 4. Changes to memberships or tenant_suspensions drop the proof of the transaction making them
 --    (statement triggers), so a transaction that removes, demotes or suspends sees it on its next
---    statement, as before.
+--    statement, as before. (A caller that saved its proof and sets it again keeps what it was
+--    verified for at the start of its own transaction, and nothing more.)
+-- 5. private.rotate_request_proof_key() replaces the key (runbook: after a dump that holds it has
+--    left your hands, or on a schedule). Proofs in flight become void and are re-checked.
 --
 -- What this trades: a membership removed, a session revoked or a tenant suspended by *another*
 -- transaction now takes effect on the caller's next transaction instead of the next statement of
@@ -36,8 +44,8 @@ set local role tenancy_owner;
 
 -- 1. The key, kept as HMAC-SHA256's two padded keys (key XOR 0x36.., key XOR 0x5c..), so a MAC is
 --    sha256(outer_pad || sha256(inner_pad || message)) with core functions only (no pgcrypto, whose
---    schema tenancy_owner cannot use on Supabase). 256 random bits from gen_random_uuid()'s
---    strong random source, minus the uuid version bits: 244.
+--    schema tenancy_owner cannot use on Supabase). The key is two gen_random_uuid() values: 244
+--    bits from the server's strong random source (6 bits of each UUID are version and variant).
 create table private.request_proof_keys (
   id boolean primary key default true check (id),
   inner_pad bytea not null check (pg_catalog.octet_length(inner_pad) = 64),
@@ -54,16 +62,30 @@ create policy request_proof_keys_read_by_tenancy_owner on private.request_proof_
   for select to tenancy_owner
   using (true);
 
+-- A random 32-byte key, zero-padded to SHA-256's 64-byte block, XOR 0x36 and XOR 0x5c byte by byte.
+-- Invoker rights: only roles that may write the table (the migration role, postgres) can run it.
+create function private.rotate_request_proof_key()
+returns void
+language sql
+volatile
+set search_path = ''
+as $$
+  delete from private.request_proof_keys;
+  insert into private.request_proof_keys (inner_pad, outer_pad)
+  select pg_catalog.decode(pg_catalog.string_agg(pg_catalog.lpad(pg_catalog.to_hex(pg_catalog.get_byte(k.key, i) # 54), 2, '0'), '' order by i), 'hex'),
+         pg_catalog.decode(pg_catalog.string_agg(pg_catalog.lpad(pg_catalog.to_hex(pg_catalog.get_byte(k.key, i) # 92), 2, '0'), '' order by i), 'hex')
+    from (select pg_catalog.decode(
+                   pg_catalog.replace(pg_catalog.gen_random_uuid()::text || pg_catalog.gen_random_uuid()::text, '-', '')
+                   || pg_catalog.repeat('00', 32),
+                   'hex') as key) k,
+         pg_catalog.generate_series(0, 63) i;
+$$;
+comment on function private.rotate_request_proof_key() is
+  'Replaces the HMAC key of bulkhead.request_proof with a new random one. Run as postgres (docs/runbook.md). Proofs in flight become void and are re-checked.';
+revoke all on function private.rotate_request_proof_key() from public, anon, authenticated, service_role;
+
 reset role;
--- Written once here, as the migration role (tenancy_owner may only read it): a random 32-byte key,
--- zero-padded to SHA-256's 64-byte block, XOR 0x36 and XOR 0x5c byte by byte.
-insert into private.request_proof_keys (inner_pad, outer_pad)
-select pg_catalog.decode(pg_catalog.string_agg(pg_catalog.lpad(pg_catalog.to_hex(pg_catalog.get_byte(k.key, i) # 54), 2, '0'), '' order by i), 'hex'),
-       pg_catalog.decode(pg_catalog.string_agg(pg_catalog.lpad(pg_catalog.to_hex(pg_catalog.get_byte(k.key, i) # 92), 2, '0'), '' order by i), 'hex')
-  from (select pg_catalog.decode(
-                 pg_catalog.replace(gen_random_uuid()::text || gen_random_uuid()::text, '-', '') || pg_catalog.repeat('00', 32),
-                 'hex') as key) k,
-       pg_catalog.generate_series(0, 63) i;
+select private.rotate_request_proof_key();
 set local role tenancy_owner;
 
 -- 2. Who is asking, checked once per transaction.
@@ -88,10 +110,11 @@ begin
     return null;
   end if;
 
-  -- A proof is '<64 hex digits of HMAC>.<answer>'.
+  -- A proof is '<64 hex digits of HMAC>.<answer>', the answer exactly as written below.
   if proof <> '' then
     answer := pg_catalog.substr(proof, 66);
-    if exists (
+    if answer ~ '^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\|(owner|admin|member|viewer)|\|)\|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
+       and exists (
       select 1 from private.request_proof_keys k
        where pg_catalog.encode(pg_catalog.sha256(k.outer_pad || pg_catalog.sha256(k.inner_pad || pg_catalog.convert_to(answer || '|' || binding, 'UTF8'))), 'hex')
              = pg_catalog.substr(proof, 1, 64)

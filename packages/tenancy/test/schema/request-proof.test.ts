@@ -76,6 +76,48 @@ describe('the proof of a verified request', () => {
     expect(planted?.n).toBe(0);
   });
 
+  it('cannot be stretched: an answer carrying the minting transaction inside it does not move a MAC elsewhere', async () => {
+    // The MAC covers 'answer|pid|start|claims'. A caller who chooses their claims could mint with
+    // claims = J + '|<pid>|<start>|' + C and present answer' = answer + '|<own pid>|<own start>|' + J
+    // with claims C in the target transaction: the same bytes, so the same MAC, unless the answer's
+    // shape is checked first. The target here is a transaction whose session has since ended.
+    const member = await addMember(kit, home.owner, 'member');
+    const target = await kit.appServer.connect();
+    try {
+      await target.query('begin; set local role authenticated');
+      const { rows } = await target.query<{ pid: number; started: string }>(
+        'select pg_backend_pid() as pid, extract(epoch from now())::text as started',
+      );
+      const { pid, started } = rows[0] as { pid: number; started: string };
+      const tail = '"}';
+      const opened = `${JSON.stringify({ ...member.claims, padding: '' }).slice(0, -2)}`; // ends inside the padding string
+      const mintingClaims = `${opened}|${pid}|${started}|${tail}`;
+      const stretched = await kit.as(member, async (c) => {
+        await c.query(`select set_config('request.jwt.claims', $1, true)`, [mintingClaims]);
+        expect(await countDocuments(c)).toBe(1); // the minting claims are a live member's, padded
+        const own = (
+          await c.query<{ pid: number; started: string }>(
+            'select pg_backend_pid() as pid, extract(epoch from now())::text as started',
+          )
+        ).rows[0] as { pid: number; started: string };
+        const proof = await proofOf(c);
+        return `${proof}|${own.pid}|${own.started}|${opened}`;
+      });
+      await kit.signOut(member);
+      await target.query(`select set_config('request.jwt.claims', $1, true)`, [tail]);
+      await setProof(target, stretched);
+      // Not accepted as a proof, so the claims ('"}', not JSON) are checked and refused loudly.
+      expect(await attempt(target, 'select private.current_tenant_id() as id')).toMatchObject({ ok: false, code: '22P02' });
+      expect(await attempt(target, 'select count(*)::int as n from public.documents')).toMatchObject({
+        ok: false,
+        code: '22P02',
+      });
+    } finally {
+      await target.query('rollback').catch(() => undefined);
+      target.release();
+    }
+  });
+
   it('is void in another transaction: a replayed proof does not outlive a signed-out session', async () => {
     const member = await addMember(kit, home.owner, 'member');
     const proof = await kit.as(member, async (c) => {
@@ -180,6 +222,25 @@ describe('the key', () => {
         code: INSUFFICIENT_PRIVILEGE,
       });
       expect(await attempt(c, 'select private.verified_request()')).toMatchObject({ ok: false, code: INSUFFICIENT_PRIVILEGE });
+      expect(await attempt(c, 'select private.rotate_request_proof_key()')).toMatchObject({
+        ok: false,
+        code: INSUFFICIENT_PRIVILEGE,
+      });
     });
+  });
+
+  it('rotates: proofs issued before are void and simply re-checked, nothing fails', async () => {
+    await kit.as(home.owner, async (c) => {
+      expect(await countDocuments(c)).toBe(1);
+      const before = await proofOf(c);
+      // Rotated by the operator while this transaction is in flight.
+      await kit.adminQuery('select private.rotate_request_proof_key()');
+      expect(await countDocuments(c)).toBe(1);
+      const after = await proofOf(c);
+      expect(after).not.toBe(before);
+      expect(after.slice(65)).toBe(before.slice(65));
+    });
+    const [keys] = await kit.adminQuery<{ n: number }>('select count(*)::int as n from private.request_proof_keys');
+    expect(keys?.n).toBe(1);
   });
 });
