@@ -108,18 +108,21 @@ describe('one tenant’s document list on 100,000 rows', () => {
     expect(rows).toBe(20);
   });
 
-  it('calls private.current_tenant_id() once for a statement that returns 100 rows', async () => {
+  it('calls the tenant helper once for a statement that returns 100 rows', async () => {
     await kit.admin.query('begin');
     try {
       await kit.admin.query(`set local track_functions = 'all'`);
       await kit.admin.query('set local role authenticated');
       await kit.admin.query(`select set_config('request.jwt.claims', $1, true)`, [JSON.stringify(mine.owner.claims)]);
       const { rowCount } = await kit.admin.query('select id, title from public.documents');
-      const { rows } = await kit.admin.query<{ calls: string }>(
-        `select pg_stat_get_xact_function_calls('private.current_tenant_id()'::regprocedure) as calls`,
+      // documents_select calls readable_tenant_id(), which asks verified_request() (20260107000200).
+      const { rows } = await kit.admin.query<{ policy: string; verified: string }>(
+        `select pg_stat_get_xact_function_calls('private.readable_tenant_id()'::regprocedure) as policy,
+                pg_stat_get_xact_function_calls('private.verified_request()'::regprocedure) as verified`,
       );
       expect(rowCount).toBe(DOCUMENTS_PER_TENANT);
-      expect(Number(rows[0]?.calls)).toBe(1);
+      expect(Number(rows[0]?.policy)).toBe(1);
+      expect(Number(rows[0]?.verified)).toBe(1);
     } finally {
       await kit.admin.query('rollback');
     }
