@@ -41,13 +41,16 @@ export function formError(page: Page) {
 
 export async function createWorkspace(page: Page, name: string): Promise<void> {
   await expect(page).toHaveURL(/\/onboarding/);
-  // The form's inputs are controlled: text typed before React hydrates is reset to ''. The URL
-  // name follows the workspace name once the form is live, so retry until it has.
-  await expect(async () => {
-    await page.getByLabel('Workspace name').fill(name);
-    await expect(page.getByLabel('URL name')).not.toHaveValue('', { timeout: 1_000 });
-  }).toPass();
+  // The form's inputs are controlled: text typed before React hydrates them is reset to ''. React
+  // marks each element it has hydrated with its internal props key, so wait for that mark rather
+  // than for a side effect of typing (which, under load, a run once waited for in vain).
+  const nameInput = page.getByLabel('Workspace name');
+  await expect
+    .poll(() => nameInput.evaluate((el) => Object.keys(el).some((key) => key.startsWith('__reactProps$'))), { timeout: 30_000 })
+    .toBe(true);
+  await nameInput.fill(name);
   await page.getByLabel('URL name').fill(uniqueSlug(name.toLowerCase().replace(/[^a-z]/g, '')));
+  await expect(nameInput).toHaveValue(name);
   await page.getByRole('button', { name: 'Create workspace' }).click();
   await expect(page).toHaveURL(/\/documents$/);
   await expect(page.getByRole('combobox', { name: 'Workspace' })).toHaveValue(/.+/);
