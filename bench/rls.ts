@@ -172,18 +172,18 @@ export function withChecksOnEveryStatement<T>(admin: pg.Client, fn: () => Promis
     as $$
     declare
       claims text := pg_catalog.current_setting('request.jwt.claims', true);
-      claimed text;
+      claimed uuid;
       live_user uuid;
       member_role text;
     begin
       if claims is null or claims = '' then return null; end if;
       live_user := private.live_session_user_id();
       if live_user is null then return null; end if;
-      claimed := claims::jsonb -> 'app_metadata' ->> 'tenant_id';
-      if claimed ~ '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' then
-        select m.role into member_role from public.memberships m where m.tenant_id = claimed::uuid and m.user_id = live_user;
+      claimed := private.uuid_or_null(claims::jsonb -> 'app_metadata' ->> 'tenant_id');
+      if claimed is not null then
+        select m.role into member_role from public.memberships m where m.tenant_id = claimed and m.user_id = live_user;
       end if;
-      return case when member_role is null then '' else claimed::uuid::text end || '|' || coalesce(member_role, '') || '|' || live_user::text;
+      return case when member_role is null then '' else claimed::text end || '|' || coalesce(member_role, '') || '|' || live_user::text;
     end $$;`,
     fn,
   );

@@ -13,22 +13,18 @@ export async function time(fn: () => Promise<unknown>): Promise<number> {
 }
 
 /** Runs `a` and `b` alternately (so drift hits both alike) and returns their samples. */
-export async function interleaved(
+export function interleaved(
   runs: number,
   a: () => Promise<unknown>,
   b: () => Promise<unknown>,
   warmup = Math.min(50, runs),
 ): Promise<{ a: number[]; b: number[] }> {
-  for (let i = 0; i < warmup; i++) {
-    await a();
-    await b();
-  }
-  const out = { a: [] as number[], b: [] as number[] };
-  for (let i = 0; i < runs; i++) {
-    out.a.push(await time(a));
-    out.b.push(await time(b));
-  }
-  return out;
+  return alternating(
+    runs,
+    () => time(a),
+    () => time(b),
+    warmup,
+  );
 }
 
 /** Like interleaved(), for sides that time themselves (when only part of each call is measured). */

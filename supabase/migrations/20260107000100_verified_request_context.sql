@@ -102,7 +102,7 @@ declare
   -- What a proof is bound to besides its answer: this connection, this transaction, these claims.
   binding text := pg_catalog.pg_backend_pid() || '|' || extract(epoch from pg_catalog.now()) || '|' || claims;
   answer text;
-  claimed text;
+  claimed uuid;
   live_user uuid;
   member_role text;
 begin
@@ -131,13 +131,13 @@ begin
   if live_user is null then
     return null;
   end if;
-  claimed := claims::jsonb -> 'app_metadata' ->> 'tenant_id';
-  if claimed ~ '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' then
+  claimed := private.uuid_or_null(claims::jsonb -> 'app_metadata' ->> 'tenant_id');
+  if claimed is not null then
     select m.role into member_role
       from public.memberships m
-     where m.tenant_id = claimed::uuid and m.user_id = live_user;
+     where m.tenant_id = claimed and m.user_id = live_user;
   end if;
-  answer := case when member_role is null then '' else claimed::uuid::text end
+  answer := case when member_role is null then '' else claimed::text end
     || '|' || coalesce(member_role, '') || '|' || live_user::text;
 
   perform pg_catalog.set_config(
