@@ -41,10 +41,17 @@ export async function openWorld(cluster: TestCluster): Promise<BillingWorld> {
   const billingPool = new pg.Pool({ connectionString: kit.db.loginUrl('billing_sync'), max: 6 });
   const world = { kit, billingPool, responses: [], intercept: null } as unknown as BillingWorld;
 
+  // Deliveries being handled right now: close() waits for them, so none still holds a pooled
+  // connection when the test database is dropped (which terminates it, an uncaught error).
+  const handling = new Set<Promise<void>>();
   const endpoint = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', async () => {
+    req.on('end', () => {
+      const done = handle().finally(() => handling.delete(done));
+      handling.add(done);
+    });
+    const handle = async () => {
       const body = Buffer.concat(chunks).toString('utf8');
       const response =
         world.intercept?.(body) ??
@@ -56,7 +63,7 @@ export async function openWorld(cluster: TestCluster): Promise<BillingWorld> {
         }));
       world.responses.push(response);
       res.writeHead(response.status, { 'Content-Type': 'application/json' }).end(JSON.stringify(response.body));
-    });
+    };
   });
   await new Promise<void>((resolve) => endpoint.listen(0, '127.0.0.1', resolve));
   const endpointUrl = `http://127.0.0.1:${(endpoint.address() as AddressInfo).port}/api/stripe/webhook`;
@@ -87,6 +94,7 @@ export async function openWorld(cluster: TestCluster): Promise<BillingWorld> {
     // Let deliveries in flight finish before their database pool goes away.
     await world.flush().catch(() => undefined);
     await server.stop();
+    await Promise.allSettled([...handling]);
     await new Promise<void>((resolve) => {
       endpoint.closeAllConnections();
       endpoint.close(() => resolve());
