@@ -59,11 +59,13 @@ test('annual base plan + monthly add-on, cancelling the add-on locks only its fe
   // The monthly add-on: a second subscription for the same customer.
   await page.getByRole('button', { name: 'Add Team pack' }).click();
   await pay(page);
+  // The add-on's features and its seats come from different events (entitlement summary,
+  // subscription), which may arrive in either order: wait until both are in.
   await untilBilling(page, async () => {
     await expect(feature(page, 'priority_support')).toHaveAttribute('data-enabled', 'true', { timeout: 1_000 });
+    await expect(feature(page, 'seats')).toContainText('up to 60', { timeout: 1_000 }); // 50 + 10: seats add up
   });
   await expect(feature(page, 'audit_export')).toHaveAttribute('data-enabled', 'true');
-  await expect(feature(page, 'seats')).toContainText('up to 60'); // 50 + 10: seats add up
   await expect(page.getByTestId('addon-team_pack')).toHaveAttribute('data-live', 'true');
   await expect(page.getByTestId('billing-plan')).toHaveText('Pro (annual)');
 
